@@ -1,0 +1,1 @@
+"""btcsim: Bitcoin reserve and mining what-if simulator."""

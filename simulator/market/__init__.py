@@ -1,0 +1,1 @@
+"""Market path models: price and network hashrate."""
