@@ -1,0 +1,338 @@
+"""Orchestration: seeds, path blocks, market -> chain -> entities -> Result.
+
+Reproducibility rules:
+
+* The seed feeds a :class:`numpy.random.SeedSequence`. Paths are cut into
+  fixed blocks of :data:`BLOCK_PATHS`; block ``b`` draws price shocks from the
+  stream ``SeedSequence(seed, spawn_key=(b, 0))`` and network shocks from
+  ``(b, 1)``. Results are therefore bit-identical whatever the number of
+  worker threads, and the first ``n`` paths of a bigger run equal a run of
+  ``n`` paths.
+* Market draws depend only on the seed and the market section, so two
+  scenarios that differ only in policy see identical price and hashrate paths
+  (common random numbers): differences come from the policy, not from luck.
+* Memory is bounded by the block for the day loop; what grows with the path
+  count is only the state kept at the output days (float32).
+
+References
+----------
+.. [1] NumPy, "Parallel random number generation" (SeedSequence spawning).
+.. [2] P. Glasserman, Monte Carlo Methods in Financial Engineering (2003),
+   s. 4.2 on common random numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator import kernel as k
+from simulator.chain import initial_epoch
+from simulator.market import network as net
+from simulator.market import price as pr
+from simulator.mining import build_schedule
+from simulator.scenario import ResolvedScenario, ScenarioError
+from simulator.schema import Scenario
+
+__all__ = ["BLOCK_PATHS", "Plan", "plan", "market_block", "simulate_arrays", "output_days"]
+
+#: Paths per random-number block: fixed, so results do not depend on chunking.
+BLOCK_PATHS = 1024
+_DAYS_PER_YEAR = 365.25
+_RANDOM_PRICE = {"gbm"}
+
+
+def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
+    """Indices of the days whose state is recorded (always includes the last).
+
+    Day ``t`` ends on ``start + t + 1`` days. ``D`` records every day, ``W``
+    every 7th day counted back from the horizon, ``M`` each month's last day.
+    """
+    if freq == "D":
+        return np.arange(n_days)
+    if freq == "W":
+        return np.arange(n_days - 1, -1, -7)[::-1].copy()
+    dates = pd.date_range(start + dt.timedelta(days=1), periods=n_days, freq="D")
+    month_end = np.flatnonzero(dates.is_month_end)
+    return np.union1d(month_end, [n_days - 1]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything deterministic about a run: calendar, schedules, names."""
+
+    n_days: int
+    dates: pd.DatetimeIndex
+    out_days: np.ndarray
+    freq: str
+    chain0: np.ndarray
+    fees: np.ndarray
+    own_ths: np.ndarray
+    energy: np.ndarray
+    opex: np.ndarray
+    capex: np.ndarray
+    depreciation: np.ndarray
+    mine_par: np.ndarray
+    hold0: np.ndarray
+    basis0: np.ndarray
+    prog_reserve: np.ndarray
+    prog_btc: np.ndarray
+    prog_usd: np.ndarray
+    prog_budget: np.ndarray
+    sale_btc: np.ndarray
+    rule_par: np.ndarray
+    shock_days: np.ndarray
+    shock_changes: np.ndarray
+    variables: list[tuple[str, str]]
+    finals: list[tuple[str, str]]
+
+
+def _index(start: dt.date, when: dt.date, n_days: int) -> int:
+    """Day index of a date: day ``t`` ends on ``start + t + 1``; may be out of range."""
+    del n_days
+    return (when - start).days - 1
+
+
+def _span(start: dt.date, n_days: int, first: dt.date | None, last: dt.date | None) -> slice:
+    a = 0 if first is None else max(_index(start, first, n_days), 0)
+    b = n_days if last is None else min(_index(start, last, n_days) + 1, n_days)
+    return slice(a, max(a, b))
+
+
+def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
+    """Turn a validated scenario into the arrays the kernel needs.
+
+    Raises
+    ------
+    ScenarioError
+        For dated inputs that fall before the start date.
+    """
+    meta = model.scenario
+    start = meta.start_date
+    n_days = max(int(round(meta.horizon_years * _DAYS_PER_YEAR)), 1)
+    dates = pd.date_range(start + dt.timedelta(days=1), periods=n_days, freq="D")
+    use = freq or meta.freq
+    if use == "auto":
+        use = "D" if meta.horizon_years <= 2 else "M"
+    epoch, epoch_day = initial_epoch(model.chain.start_height, model.chain.epoch_elapsed_days)
+    chain0 = np.array(
+        [model.chain.start_height + 1, model.chain.start_difficulty, epoch, epoch_day]
+    )
+    years = np.arange(1, n_days + 1) / _DAYS_PER_YEAR
+    fees = model.chain.fees_btc_per_block * (1 + model.chain.fees_growth_per_year) ** years
+
+    ops = model.mining
+    reserves = [r.name for r in model.reserve]
+    schedules = [build_schedule(op, start, n_days) for op in ops]
+    stack = lambda attr: np.array([getattr(s, attr) for s in schedules]).reshape(len(ops), n_days)  # noqa: E731
+    disposal = {"hold": k.HOLD, "sell_all": k.SELL_ALL, "sell_to_cover": k.SELL_TO_COVER}
+    mine_par = np.array(
+        [
+            [
+                op.pool_fee,
+                float(op.adds_to_network),
+                disposal[op.disposal],
+                reserves.index(op.reserve) if op.reserve else -1,
+                float(op.shutdown_when_unprofitable),
+            ]
+            for op in ops
+        ]
+    ).reshape(len(ops), 5)
+
+    prog_reserve, prog_btc, prog_usd, prog_budget = [], [], [], []
+    sale_btc = np.zeros((len(reserves), n_days))
+    rules = []
+    for r, res in enumerate(model.reserve):
+        for purchase in res.purchases:
+            btc, usd = np.zeros(n_days), np.zeros(n_days)
+            span = _span(start, n_days, purchase.start_date, purchase.end_date)
+            if purchase.btc_per_day is not None:
+                btc[span] = purchase.btc_per_day
+            else:
+                usd[span] = (purchase.usd_per_month or 0.0) * 12 / _DAYS_PER_YEAR
+            prog_reserve.append(r)
+            prog_btc.append(btc)
+            prog_usd.append(usd)
+            prog_budget.append(purchase.budget_usd if purchase.budget_usd else np.inf)
+        for i, sale in enumerate(res.sales):
+            t = _index(start, sale.date, n_days)
+            if t < 0:
+                raise ScenarioError(
+                    file,
+                    f"reserve.{res.name}.sales.{i}.date",
+                    f"is not after the start date {start} (got {sale.date})",
+                )
+            if t < n_days:
+                sale_btc[r, t] += sale.btc
+        for rule in res.sell_rules:
+            rules.append([r, rule.above_price_usd, rule.fraction, rule.min_days_between])
+
+    shock_days, shock_changes = [], []
+    for i, shock in enumerate(model.market.price.shocks):
+        t = _index(start, shock.date, n_days)
+        if t < 0:
+            raise ScenarioError(
+                file,
+                f"market.price.shocks.{i}.date",
+                f"is not after the start date {start} (got {shock.date})",
+            )
+        if t < n_days:
+            shock_days.append(t)
+            shock_changes.append(shock.change)
+
+    variables = [("market", v) for v in k.MARKET_VARS]
+    variables += [(op.name, v) for op in ops for v in k.MINING_VARS]
+    variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
+    finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
+    finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
+    n_prog = len(prog_reserve)
+    return Plan(
+        n_days=n_days,
+        dates=dates,
+        out_days=output_days(start, n_days, use),
+        freq=use,
+        chain0=chain0.astype(np.float64),
+        fees=np.ascontiguousarray(fees, dtype=np.float64),
+        own_ths=stack("own_ths"),
+        energy=stack("energy_usd"),
+        opex=stack("opex_usd"),
+        capex=stack("capex_usd"),
+        depreciation=stack("depreciation_usd"),
+        mine_par=mine_par.astype(np.float64),
+        hold0=np.array([r.holdings_btc for r in model.reserve], dtype=np.float64),
+        basis0=np.array([r.cost_basis_usd for r in model.reserve], dtype=np.float64),
+        prog_reserve=np.array(prog_reserve, dtype=np.int64),
+        prog_btc=np.array(prog_btc, dtype=np.float64).reshape(n_prog, n_days),
+        prog_usd=np.array(prog_usd, dtype=np.float64).reshape(n_prog, n_days),
+        prog_budget=np.array(prog_budget, dtype=np.float64),
+        sale_btc=sale_btc,
+        rule_par=np.array(rules, dtype=np.float64).reshape(len(rules), 4),
+        shock_days=np.array(shock_days, dtype=np.int64),
+        shock_changes=np.array(shock_changes, dtype=np.float64),
+        variables=variables,
+        finals=finals,
+    )
+
+
+def _stream(seed: int, block: int, which: int) -> np.random.Generator:
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, which)))
+    )
+
+
+def market_block(
+    model: Scenario,
+    seed: int,
+    block: int,
+    n: int,
+    n_days: int,
+    shock_days: np.ndarray,
+    shock_changes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Price [USD] and rest-of-network hashrate [EH/s] paths of one block, ``(n, n_days)``.
+
+    Depends only on the market section, the seed and the block index.
+    """
+    ps, ns = model.market.price, model.market.network
+    z_price = (
+        pr.draw_normals(_stream(seed, block, 0), n, n_days) if ps.model in _RANDOM_PRICE else None
+    )
+    noisy = (ns.model == "gbm") or (ns.model == "growth" and ns.noise_volatility_per_year > 0)
+    z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if noisy else None
+    if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
+        pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
+    if ps.model == "constant":
+        price = pr.constant_price(ps.start_usd, n, n_days)
+    elif ps.model == "cagr":
+        price = pr.cagr_price(ps.start_usd, ps.growth_per_year, n, n_days)
+    else:
+        assert z_price is not None
+        price = pr.gbm_price(
+            ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, z_price, out=z_price
+        )
+    if len(shock_days):
+        pr.apply_shocks(price, shock_days, shock_changes)
+    if ns.model == "constant":
+        rest = net.constant_hashrate(ns.start_ehs, n, n_days)
+    elif ns.model == "growth":
+        rest = net.growth_hashrate(
+            ns.start_ehs,
+            ns.growth_per_year,
+            n,
+            n_days,
+            ns.noise_volatility_per_year,
+            z_net,
+            out=z_net,
+        )
+    else:
+        assert z_net is not None
+        rest = net.gbm_hashrate(
+            ns.start_ehs, ns.expected_growth_per_year, ns.volatility_per_year, z_net, out=z_net
+        )
+    return price, rest
+
+
+def simulate_arrays(
+    scenario: ResolvedScenario,
+    plan_: Plan,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run every path block; return ``out (V, n_out, paths)`` and ``final (F, paths)``."""
+    model = scenario.model
+    n_paths, seed = model.scenario.paths, model.scenario.seed
+    p = plan_
+    out = np.empty((len(p.variables), len(p.out_days), n_paths), dtype=np.float32)
+    final = np.empty((len(p.finals), n_paths))
+    n_blocks = -(-n_paths // BLOCK_PATHS)
+
+    def run(block: int) -> int:
+        lo = block * BLOCK_PATHS
+        n = min(BLOCK_PATHS, n_paths - lo)
+        price, rest = market_block(model, seed, block, n, p.n_days, p.shock_days, p.shock_changes)
+        o = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
+        f = np.empty((len(p.finals), n))
+        k.run_block(
+            price,
+            rest,
+            model.market.price.start_usd,
+            p.chain0,
+            p.fees,
+            p.own_ths,
+            p.energy,
+            p.opex,
+            p.mine_par,
+            p.hold0,
+            p.basis0,
+            p.prog_reserve,
+            p.prog_btc,
+            p.prog_usd,
+            p.prog_budget,
+            p.sale_btc,
+            p.rule_par,
+            p.out_days,
+            o,
+            f,
+        )
+        out[:, :, lo : lo + n] = o
+        final[:, lo : lo + n] = f
+        return n
+
+    n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), n_blocks))
+    if n_workers == 1:
+        for b in range(n_blocks):
+            done = run(b)
+            if progress:
+                progress(done)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            for done in pool.map(run, range(n_blocks)):
+                if progress:
+                    progress(done)
+    return out, final
