@@ -90,7 +90,7 @@ def initial_epoch(start_height: int, epoch_elapsed_days: float | None) -> tuple[
 @njit(cache=True, nogil=True)
 def cumulative_btc(position: float) -> float:
     """Subsidy issued below a fractional chain position [BTC] (closed form per era)."""
-    era = int(position // HALVING_INTERVAL)
+    era = int(position / HALVING_INTERVAL)  # position >= 0: truncation is floor
     if era > MAX_HALVINGS:
         era = MAX_HALVINGS
     return _ERA_START_BTC[era] + (position - era * HALVING_INTERVAL) * _ERA_SUBSIDY_BTC[era]

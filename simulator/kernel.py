@@ -78,8 +78,13 @@ _hashprice = njit(hashprice_usd_per_ph_day, cache=True, nogil=True)
 
 @njit(cache=True, nogil=True)
 def _subsidy_btc(position: float) -> float:
-    era = int(position // HALVING_INTERVAL)
+    era = int(position / HALVING_INTERVAL)  # positions are >= 0: truncation is floor
     return _ERA_SUBSIDY_BTC[min(era, MAX_HALVINGS)]
+
+
+@njit(cache=True, nogil=True)
+def _next_halving(position: float) -> float:
+    return (int(position / HALVING_INTERVAL) + 1) * float(HALVING_INTERVAL)
 
 
 @njit(cache=True, nogil=True)
@@ -162,6 +167,8 @@ def run_block(  # noqa: PLR0913, PLR0915
     day_cash = np.empty(n_ops)
     for p in range(n_paths):
         pos, dif, ep, ep_day = chain0[0], chain0[1], chain0[2], chain0[3]
+        subsidy = _subsidy_btc(pos)
+        halving = _next_halving(pos)
         for r in range(n_res):
             hold[r] = hold0[r]
             basis[r] = basis0[r]
@@ -174,7 +181,7 @@ def run_block(  # noqa: PLR0913, PLR0915
         for t in range(n_days):
             px = price[p, t]
             rest = rest_ehs[p, t]
-            reward = _subsidy_btc(pos) + fees[t]
+            reward = subsidy + fees[t]
             total = rest
             for m in range(n_ops):
                 own = own_ths[m, t] * 1e-6
@@ -188,7 +195,12 @@ def run_block(  # noqa: PLR0913, PLR0915
                     total += own
             before = pos
             pos, dif, ep, ep_day, found = chain_day(pos, dif, ep, ep_day, t, total)
-            issued = cumulative_btc(pos) - cumulative_btc(before) + found * fees[t]
+            if pos < halving:
+                issued = found * (subsidy + fees[t])
+            else:  # the day crosses a halving: issue each side at its own subsidy
+                issued = cumulative_btc(pos) - cumulative_btc(before) + found * fees[t]
+                subsidy = _subsidy_btc(pos)
+                halving = _next_halving(pos)
             for m in range(n_ops):
                 own = own_ths[m, t] * 1e-6 if running[m] else 0.0
                 share = _share(own, total)
@@ -264,7 +276,7 @@ def run_block(  # noqa: PLR0913, PLR0915
                     out[b, k_out, p] = day_btc[m]
                     out[b + 1, k_out, p] = fm[m, 0]
                     out[b + 2, k_out, p] = _share(own, total)
-                    out[b + 3, k_out, p] = _hashprice(dif, _subsidy_btc(pos) + fees[t], px)
+                    out[b + 3, k_out, p] = _hashprice(dif, subsidy + fees[t], px)
                     out[b + 4, k_out, p] = day_cash[m] / day_btc[m] if day_btc[m] > 0 else np.inf
                     out[b + 5, k_out, p] = fm[m, 1] - fm[m, 2] - fm[m, 3]
                 for r in range(n_res):

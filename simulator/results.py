@@ -1,0 +1,179 @@
+"""Result: tidy percentile and summary frames, resolved inputs, and saving.
+
+``Result.percentiles`` has one row per (scenario, entity, variable, date)
+with p5, p25, p50, p75, p95 and the mean across paths. ``Result.summary`` has
+one row per (scenario, entity, metric) at the horizon with p5, p50, p95 and
+the mean (a probability is reported as the mean of a 0/1 outcome).
+``Result.inputs`` lists every input with its provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "PERCENTILES", "percentile_frame", "summary_rows"]
+
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def _stats(x: np.ndarray, q: tuple[int, ...], axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles and mean along ``axis``, ignoring NaN and infinite values."""
+    x = np.asarray(x, dtype=np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        x = np.where(bad, np.nan, x)
+        with warnings.catch_warnings():  # all-NaN rows give NaN, which is what we want
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanpercentile(x, q, axis=axis), np.nanmean(x, axis=axis)
+    return np.percentile(x, q, axis=axis), x.mean(axis=axis)
+
+
+def percentile_frame(
+    scenario: str, variables: list[tuple[str, str]], dates: pd.DatetimeIndex, out: np.ndarray
+) -> pd.DataFrame:
+    """Tidy percentile frame from recorded paths ``out (V, n_out, n_paths)``."""
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's partition releases the GIL
+        stats = list(pool.map(lambda v: _stats(out[v], PERCENTILES, axis=1), range(len(variables))))
+    frames = []
+    for (entity, variable), (pct, mean) in zip(variables, stats, strict=True):
+        frame = pd.DataFrame({f"p{q}": pct[i] for i, q in enumerate(PERCENTILES)})
+        frame.insert(0, "date", dates)
+        frame.insert(0, "variable", variable)
+        frame.insert(0, "entity", entity)
+        frame.insert(0, "scenario", scenario)
+        frame["mean"] = mean
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summary_rows(
+    scenario: str,
+    entity: str,
+    metric: str,
+    unit: str,
+    values: np.ndarray,
+    probability: bool = False,
+) -> dict[str, Any]:
+    """One summary row: p5, p50, p95 and mean of a per-path metric."""
+    pct, mean = _stats(np.atleast_1d(values), (5, 50, 95), axis=0)
+    row = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
+    if probability:
+        row |= {"p5": np.nan, "p50": np.nan, "p95": np.nan, "mean": float(mean)}
+    else:
+        row |= {
+            "p5": float(pct[0]),
+            "p50": float(pct[1]),
+            "p95": float(pct[2]),
+            "mean": float(mean),
+        }
+    return row
+
+
+def _versions() -> dict[str, str]:
+    names = ("btcsim", "numpy", "pandas", "numba", "pydantic")
+    out = {"python": sys.version.split()[0]}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class Result:
+    """The outcome of one scenario run.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    percentiles : pandas.DataFrame
+        Tidy frame over time (see module docstring).
+    summary : pandas.DataFrame
+        Horizon metrics, one row per (entity, metric).
+    inputs : pandas.DataFrame
+        Every resolved input: key, value, unit, provenance, source, low, high.
+    meta : dict
+        Seed, paths, horizon, output frequency, source file, timings.
+    paths : numpy.ndarray or None
+        Raw recorded paths ``(variable, output day, path)`` when requested.
+    variables : list of (entity, variable)
+        Index of the first axis of ``paths``.
+    """
+
+    scenario: str
+    percentiles: pd.DataFrame
+    summary: pd.DataFrame
+    inputs: pd.DataFrame
+    meta: dict[str, Any]
+    paths: np.ndarray | None = None
+    variables: list[tuple[str, str]] = field(default_factory=list)
+
+    def metric(self, entity: str, metric: str, stat: str = "p50") -> float:
+        """Return one summary statistic, e.g. ``metric("el_salvador", "value_usd")``."""
+        rows = self.summary[(self.summary.entity == entity) & (self.summary.metric == metric)]
+        if rows.empty:
+            raise KeyError(f"no summary metric {entity}.{metric}")
+        return float(rows.iloc[0][stat])
+
+    def series(self, entity: str, variable: str) -> pd.DataFrame:
+        """Percentiles of one variable over time, indexed by date."""
+        p = self.percentiles
+        rows = p[(p.entity == entity) & (p.variable == variable)]
+        if rows.empty:
+            raise KeyError(f"no variable {entity}.{variable}")
+        return rows.set_index("date")[[f"p{q}" for q in PERCENTILES] + ["mean"]]
+
+    def manifest(self, command: str | None = None) -> dict[str, Any]:
+        """Manifest: inputs with provenance, seed, versions and command line."""
+        return {
+            "scenario": self.scenario,
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": command if command is not None else " ".join(sys.argv),
+            "versions": _versions(),
+            **self.meta,
+            "inputs": json.loads(self.inputs.to_json(orient="records")),
+        }
+
+    def save(self, directory: str | Path, command: str | None = None) -> Path:
+        """Write CSV files and ``manifest.json`` atomically into ``directory``.
+
+        Files are written to a temporary folder beside ``directory`` and moved
+        into place only when all are complete; an existing folder is replaced.
+        """
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            self.percentiles.to_csv(tmp / "percentiles.csv", index=False)
+            self.summary.to_csv(tmp / "summary.csv", index=False)
+            self.inputs.to_csv(tmp / "inputs.csv", index=False)
+            with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
+                json.dump(self.manifest(command), fh, indent=2, default=str)
+            if target.exists():
+                old = target.with_name(f".{target.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
