@@ -175,14 +175,17 @@ def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
     own = own_hashrate_ths(power, op.mining_share, op.uptime, op.pue, efficiency)
     energy = energy_cost_usd_per_day(power, op.mining_share, op.uptime, op.electricity_usd_per_kwh)
     opex = power * op.mining_share * op.other_opex_usd_per_mw_year / _DAYS_PER_YEAR
-    # Capex: ASICs for each increase of fleet hashrate and a full fleet at each
-    # refresh; infrastructure for each increase of mining power.
-    installed = op.power_mw * op.mining_share * online
-    fleet_th = own / op.uptime  # nameplate TH of the machines installed
-    capex = np.maximum(np.diff(fleet_th, prepend=0.0), 0.0) * op.asic_usd_per_th
-    for i in refresh_days:  # a refresh replaces the whole fleet
-        capex[i] = fleet_th[i] * op.asic_usd_per_th
-    capex += np.maximum(np.diff(installed, prepend=0.0), 0.0) * op.infrastructure_usd_per_mw
-    life = int(round(op.depreciation_years * _DAYS_PER_YEAR))
-    depreciation = np.convolve(capex / life, np.ones(life))[:n_days]
+    # Capex: ASICs and infrastructure for each new high of the fleet (machines
+    # switched off by a ramp-down are not bought again); a refresh buys a new fleet.
+    installed = np.maximum.accumulate(op.power_mw * op.mining_share * online) if n_days else online
+    fleet_th = own / op.uptime  # nameplate TH of the machines running
+    capex = np.zeros(n_days)
+    for a, b in zip([0, *refresh_days], [*refresh_days, n_days], strict=True):
+        if b > a:
+            peak = np.maximum.accumulate(fleet_th[a:b])
+            capex[a:b] = np.diff(peak, prepend=0.0) * op.asic_usd_per_th
+    capex += np.diff(installed, prepend=0.0) * op.infrastructure_usd_per_mw
+    life = max(1, int(round(op.depreciation_years * _DAYS_PER_YEAR)))
+    spread = np.cumsum(capex) / life  # straight line: each outlay spread over `life` days
+    depreciation = spread - np.concatenate([np.zeros(life), spread])[:n_days]
     return MiningSchedule(own, energy, opex, capex, depreciation)

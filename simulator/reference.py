@@ -4,8 +4,8 @@ The same step as the compiled kernel, written with one array operation per
 variable per day over all paths of a block, and a Python loop over days. It
 uses the plain formula functions of :mod:`simulator.mining` on arrays,
 :func:`simulator.chain.chain_day_numpy` for the chain, and the protocol's era
-tables for the subsidy. It is slow on purpose-free grounds (clarity first):
-the tests run both implementations on the same inputs and check they agree.
+tables for the subsidy. It favours clarity over speed; the tests run both
+implementations on the same inputs and check that they agree.
 
 The order of the floating-point operations follows the kernel, so the two
 agree to rounding, and decisions taken on thresholds (economic shutdown,
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.chain import BLOCKS_PER_EHS_DAY, chain_day_numpy
-from simulator.kernel import HOLD, MINING_FINALS, RESERVE_FINALS, SELL_ALL, SELL_TO_COVER
+from simulator.kernel import MINING_FINALS, RESERVE_FINALS, SELL_ALL, SELL_TO_COVER
 from simulator.mining import btc_mined_per_day, hashprice_usd_per_ph_day, network_share
 from simulator.protocol import (
     ERA_START_ISSUED_SAT,
@@ -54,12 +54,14 @@ def cumulative_btc(position: FloatArray) -> FloatArray:
     return _ERA_START_BTC[era] + (position - era * HALVING_INTERVAL) * _ERA_SUBSIDY_BTC[era]
 
 
-def _ratio(num: FloatArray, den: FloatArray, where: npt.NDArray[np.bool_], other: float):
+def _ratio(
+    num: FloatArray, den: FloatArray, where: npt.NDArray[np.bool_], other: float
+) -> FloatArray:
     """``num / den`` where ``where`` holds, ``other`` elsewhere (no division warnings)."""
     return np.where(where, num / np.where(where, den, 1.0), other)
 
 
-def run_block_numpy(  # noqa: PLR0913, PLR0915
+def run_block_numpy(
     price: FloatArray,
     rest_ehs: FloatArray,
     start_price: float,
@@ -178,7 +180,6 @@ def run_block_numpy(  # noqa: PLR0913, PLR0915
             f[_M["days_running"]] += running[m]
             f[_M["mean_network_share"]] += share
             day_btc[m], day_cash[m] = btc, cash
-            assert code in (HOLD, SELL_ALL, SELL_TO_COVER)
         # Purchases, capped by each programme's remaining budget.
         for k, r in enumerate(prog_reserve):
             if prog_btc[k, t] > 0.0:
@@ -188,7 +189,8 @@ def run_block_numpy(  # noqa: PLR0913, PLR0915
                 usd = np.full(n, prog_usd[k, t])
                 btc = usd / px
             over = usd > budget[k]
-            btc = np.where(over, _ratio(btc * budget[k], usd, over & (usd > 0.0), 0.0), btc)
+            cap = np.where(over, budget[k], 0.0)  # inf budgets never enter the product
+            btc = np.where(over, _ratio(btc * cap, usd, over & (usd > 0.0), 0.0), btc)
             usd = np.where(over, budget[k], usd)
             budget[k] -= usd
             hold[r] += btc

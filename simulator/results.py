@@ -32,14 +32,16 @@ PERCENTILES = (5, 25, 50, 75, 95)
 
 def _stats(x: np.ndarray, q: tuple[int, ...], axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Percentiles and mean along ``axis``, ignoring NaN and infinite values."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)  # float32 paths stay float32 (memory); means accumulate in float64
     bad = ~np.isfinite(x)
     if bad.any():
         x = np.where(bad, np.nan, x)
         with warnings.catch_warnings():  # all-NaN rows give NaN, which is what we want
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanpercentile(x, q, axis=axis), np.nanmean(x, axis=axis)
-    return np.percentile(x, q, axis=axis), x.mean(axis=axis)
+            pct = np.nanpercentile(x, q, axis=axis)
+            return pct.astype(np.float64), np.nanmean(x, axis=axis, dtype=np.float64)
+    pct = np.percentile(x, q, axis=axis)
+    return pct.astype(np.float64), x.mean(axis=axis, dtype=np.float64)
 
 
 def percentile_frame(
