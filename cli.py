@@ -70,9 +70,11 @@ def _fmt(value: Any, unit: str = "") -> str:
     if isinstance(value, float):
         if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
             return f"{value:.5g}"
-        if abs(value) >= 1e5:
+        if abs(value) >= 1e3:
             return f"{value:,.0f}"
-        return f"{value:,.6g}"
+        if abs(value) >= 1:
+            return f"{value:,.4g}"
+        return f"{value:.3g}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -285,7 +287,7 @@ KEY_METRICS = {
 def _summary_table(result: Any, entity: str, kind: str) -> Table:
     label = {"market": "market", "reserve": "reserve", "mining": "mining"}[kind]
     table = Table(
-        title=f"{result.scenario}: {label} {entity if kind != 'market' else ''} at "
+        title=f"{result.scenario}: {label if kind == 'market' else label + ' ' + entity} at "
         f"{result.meta['end_date']}",
         title_justify="left",
     )
