@@ -257,7 +257,7 @@ def market_block(
             ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, z_price, out=z_price
         )
     if len(shock_days):
-        pr.apply_shocks(price, shock_days, shock_changes)
+        pr.apply_shocks(price, shock_days.tolist(), shock_changes.tolist())
     if ns.model == "constant":
         rest = net.constant_hashrate(ns.start_ehs, n, n_days)
     elif ns.model == "growth":

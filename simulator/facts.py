@@ -531,7 +531,7 @@ def _parse_formula(formula: str) -> ast.expr:
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             check(node.operand)
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            if not math.isfinite(node.value):
+            if not math.isfinite(float(node.value)):  # type: ignore[arg-type]
                 raise ValueError(f"non-finite number in formula {formula!r}")
         elif isinstance(node, ast.Name | ast.Attribute):
             name = _dotted_name(node)
@@ -624,7 +624,7 @@ def evaluate_formula(formula: str, values: Mapping[str, float]) -> float:
             x = ev(node.operand)
             return -x if isinstance(node.op, ast.USub) else x
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # checked by _check_formula
         name = str(_dotted_name(node))
         if name not in values:
             raise ValueError(f"formula {formula!r}: no value for {name!r}")
@@ -691,7 +691,7 @@ def evaluate_interval(formula: str, bounds: Mapping[str, Interval]) -> Interval 
                 return inner
             return (-inner[1], -inner[0])
         if isinstance(node, ast.Constant):
-            return (float(node.value), float(node.value))
+            return (float(node.value), float(node.value))  # type: ignore[arg-type]
         name = str(_dotted_name(node))
         if name not in bounds:
             raise ValueError(f"formula {formula!r}: no interval for {name!r}")

@@ -11,8 +11,17 @@ implementation of the same step, and the tests check the two agree.
 The kernel releases the GIL, so blocks run in parallel threads; each path
 only reads its own inputs, so results do not depend on the thread count.
 
-Variable layout of ``out`` (per output day and path): see
-:func:`variable_names`. Final per-path metrics: see :func:`final_names`.
+Variable layout of ``out`` (per output day and path): the market variables,
+then :data:`MINING_VARS` per operation, then :data:`RESERVE_VARS` per reserve
+(``engine.Plan.variables`` names them). ``final`` holds :data:`MINING_FINALS`
+per operation, then :data:`RESERVE_FINALS` per reserve (``Plan.finals``).
+
+Policy notes: a fleet with ``shutdown_when_unprofitable`` stops on a day when
+its expected revenue is below the day's *energy* cost (other opex is paid
+either way, so it does not enter the decision). The cost basis of mined BTC
+kept in a reserve is the net cash the state paid that day (cash cost minus
+sales proceeds), so a day that sells everything and still runs short raises
+the basis without adding BTC: the shortfall is a real cost of that reserve.
 """
 
 from __future__ import annotations

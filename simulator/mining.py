@@ -172,8 +172,10 @@ def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
             efficiency[i:] = refresh.efficiency_j_per_th
             refresh_days.append(i)
     power = op.power_mw * online
-    own = own_hashrate_ths(power, op.mining_share, op.uptime, op.pue, efficiency)
-    energy = energy_cost_usd_per_day(power, op.mining_share, op.uptime, op.electricity_usd_per_kwh)
+    own = np.asarray(own_hashrate_ths(power, op.mining_share, op.uptime, op.pue, efficiency))
+    energy = np.asarray(
+        energy_cost_usd_per_day(power, op.mining_share, op.uptime, op.electricity_usd_per_kwh)
+    )
     opex = power * op.mining_share * op.other_opex_usd_per_mw_year / _DAYS_PER_YEAR
     # Capex: ASICs and infrastructure for each new high of the fleet (machines
     # switched off by a ramp-down are not bought again); a refresh buys a new fleet.

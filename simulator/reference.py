@@ -157,10 +157,10 @@ def run_block_numpy(
             pool_fee, _, code, r, _ = mine_par[m]
             own = np.where(running[m], own_ths[m, t] * 1e-6, 0.0)
             share = network_share(own, total)
-            btc = btc_mined_per_day(share, issued, pool_fee)
+            btc = np.asarray(btc_mined_per_day(share, issued, pool_fee))
             spent_energy = np.where(running[m], energy[m, t], 0.0)
             cash = opex[m, t] + spent_energy
-            sold = np.zeros(n)
+            sold: np.ndarray = np.zeros(n)
             if code == SELL_ALL:
                 sold = btc
             elif code == SELL_TO_COVER:

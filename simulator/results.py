@@ -39,9 +39,9 @@ def _stats(x: np.ndarray, q: tuple[int, ...], axis: int) -> tuple[np.ndarray, np
         with warnings.catch_warnings():  # all-NaN rows give NaN, which is what we want
             warnings.simplefilter("ignore", RuntimeWarning)
             pct = np.nanpercentile(x, q, axis=axis)
-            return pct.astype(np.float64), np.nanmean(x, axis=axis, dtype=np.float64)
+            return pct.astype(np.float64), np.asarray(np.nanmean(x, axis=axis, dtype=np.float64))
     pct = np.percentile(x, q, axis=axis)
-    return pct.astype(np.float64), x.mean(axis=axis, dtype=np.float64)
+    return pct.astype(np.float64), np.asarray(x.mean(axis=axis, dtype=np.float64))
 
 
 def percentile_frame(
@@ -72,7 +72,7 @@ def summary_rows(
 ) -> dict[str, Any]:
     """One summary row: p5, p50, p95 and mean of a per-path metric."""
     pct, mean = _stats(np.atleast_1d(values), (5, 50, 95), axis=0)
-    row = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
+    row: dict[str, Any] = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
     if probability:
         row |= {"p5": np.nan, "p50": np.nan, "p95": np.nan, "mean": float(mean)}
     else:
