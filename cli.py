@@ -24,7 +24,7 @@ from simulator.scenario import PROVENANCES, ResolvedScenario, ScenarioError, loa
 app = typer.Typer(
     name="btcsim",
     help="Bitcoin reserve and mining what-if simulator. Cited facts and assumptions are kept "
-    "apart in every table.\n\nExample: btcsim explain scenarios/baseline.toml",
+    "apart in every table.\n\nExample: btcsim run   (then: btcsim explain scenarios/baseline.toml)",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
