@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ from simulator import kernel as k
 from simulator.chain import initial_epoch
 from simulator.market import network as net
 from simulator.market import price as pr
-from simulator.mining import build_schedule
+from simulator.mining import build_schedule, day_index
 from simulator.scenario import ResolvedScenario, ScenarioError
 from simulator.schema import Scenario
 
@@ -92,16 +93,20 @@ class Plan:
     variables: list[tuple[str, str]]
     finals: list[tuple[str, str]]
 
-
-def _index(start: dt.date, when: dt.date, n_days: int) -> int:
-    """Day index of a date: day ``t`` ends on ``start + t + 1``; may be out of range."""
-    del n_days
-    return (when - start).days - 1
+    def kernel_inputs(
+        self, price: np.ndarray, rest_ehs: np.ndarray, start_usd: float
+    ) -> tuple[Any, ...]:
+        """Arguments of :func:`kernel.run_block` before ``out`` and ``final``."""
+        return (
+            price, rest_ehs, start_usd, self.chain0, self.fees, self.own_ths, self.energy,
+            self.opex, self.mine_par, self.hold0, self.basis0, self.prog_reserve, self.prog_btc,
+            self.prog_usd, self.prog_budget, self.sale_btc, self.rule_par, self.out_days,
+        )  # fmt: skip
 
 
 def _span(start: dt.date, n_days: int, first: dt.date | None, last: dt.date | None) -> slice:
-    a = 0 if first is None else max(_index(start, first, n_days), 0)
-    b = n_days if last is None else min(_index(start, last, n_days) + 1, n_days)
+    a = 0 if first is None else max(day_index(start, first), 0)
+    b = n_days if last is None else min(day_index(start, last) + 1, n_days)
     return slice(a, max(a, b))
 
 
@@ -161,7 +166,7 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
             prog_usd.append(usd)
             prog_budget.append(purchase.budget_usd if purchase.budget_usd else np.inf)
         for i, sale in enumerate(res.sales):
-            t = _index(start, sale.date, n_days)
+            t = day_index(start, sale.date)
             if t < 0:
                 raise ScenarioError(
                     file,
@@ -175,7 +180,7 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
 
     shock_days, shock_changes = [], []
     for i, shock in enumerate(model.market.price.shocks):
-        t = _index(start, shock.date, n_days)
+        t = day_index(start, shock.date)
         if t < 0:
             raise ScenarioError(
                 file,
@@ -298,28 +303,7 @@ def simulate_arrays(
         price, rest = market_block(model, seed, block, n, p.n_days, p.shock_days, p.shock_changes)
         o = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
         f = np.empty((len(p.finals), n))
-        k.run_block(
-            price,
-            rest,
-            model.market.price.start_usd,
-            p.chain0,
-            p.fees,
-            p.own_ths,
-            p.energy,
-            p.opex,
-            p.mine_par,
-            p.hold0,
-            p.basis0,
-            p.prog_reserve,
-            p.prog_btc,
-            p.prog_usd,
-            p.prog_budget,
-            p.sale_btc,
-            p.rule_par,
-            p.out_days,
-            o,
-            f,
-        )
+        k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), o, f)  # type: ignore[call-arg]  # numba stubs
         out[:, :, lo : lo + n] = o
         final[:, lo : lo + n] = f
         return n

@@ -48,6 +48,7 @@ __all__ = [
     "breakeven_price_usd",
     "MiningSchedule",
     "build_schedule",
+    "day_index",
 ]
 
 #: Energy of 1 MW over one day [kWh]: 1,000 kW x 24 h.
@@ -140,9 +141,12 @@ class MiningSchedule:
     depreciation_usd: npt.NDArray[np.float64]
 
 
-def _day_index(start: dt.date, when: dt.date) -> int:
-    """Index of the first simulated day on or after ``when`` (day 0 = start + 1)."""
-    return max((when - start).days - 1, 0)
+def day_index(start: dt.date, when: dt.date) -> int:
+    """Index of the simulated day ending on ``when``: day ``t`` ends on ``start + t + 1``.
+
+    Negative for dates on or before the start date.
+    """
+    return (when - start).days - 1
 
 
 def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
@@ -163,11 +167,11 @@ def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
     """
     online = np.ones(n_days) if not op.ramp else np.zeros(n_days)
     for step in sorted(op.ramp, key=lambda s: s.date):
-        online[_day_index(start, step.date) :] = step.fraction
+        online[max(day_index(start, step.date), 0) :] = step.fraction
     efficiency = np.full(n_days, op.efficiency_j_per_th)
     refresh_days = []
     for refresh in sorted(op.refreshes, key=lambda r: r.date):
-        i = _day_index(start, refresh.date)
+        i = max(day_index(start, refresh.date), 0)
         if i < n_days:
             efficiency[i:] = refresh.efficiency_j_per_th
             refresh_days.append(i)

@@ -83,26 +83,7 @@ def run_both(res: ResolvedScenario) -> dict[str, Any]:
     price, rest = engine.market_block(
         model, model.scenario.seed, 0, n, p.n_days, p.shock_days, p.shock_changes
     )
-    args = (
-        price,
-        rest,
-        model.market.price.start_usd,
-        p.chain0,
-        p.fees,
-        p.own_ths,
-        p.energy,
-        p.opex,
-        p.mine_par,
-        p.hold0,
-        p.basis0,
-        p.prog_reserve,
-        p.prog_btc,
-        p.prog_usd,
-        p.prog_budget,
-        p.sale_btc,
-        p.rule_par,
-        p.out_days,
-    )
+    args = p.kernel_inputs(price, rest, model.market.price.start_usd)
     shape_out = (len(p.variables), len(p.out_days), n)
     out_k, final_k = np.full(shape_out, np.nan, np.float32), np.full((len(p.finals), n), np.nan)
     out_r, final_r = np.full(shape_out, -1.0, np.float32), np.full((len(p.finals), n), -1.0)

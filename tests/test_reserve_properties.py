@@ -128,11 +128,7 @@ def run(data: dict[str, Any]) -> tuple[engine.Plan, np.ndarray, np.ndarray, np.n
     )
     out = np.empty((len(p.variables), len(p.out_days), N_PATHS), dtype=np.float32)
     final = np.empty((len(p.finals), N_PATHS))
-    kernel.run_block(
-        price, rest, START_USD, p.chain0, p.fees, p.own_ths, p.energy, p.opex, p.mine_par,
-        p.hold0, p.basis0, p.prog_reserve, p.prog_btc, p.prog_usd, p.prog_budget,
-        p.sale_btc, p.rule_par, p.out_days, out, final,
-    )  # fmt: skip
+    kernel.run_block(*p.kernel_inputs(price, rest, START_USD), out, final)
     return p, price, out, final
 
 
