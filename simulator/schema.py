@@ -38,10 +38,10 @@ __all__ = [
     "Scenario",
 ]
 
-#: Price models accepted by the schema. Later ones are validated but not run yet.
-PRICE_MODELS = ("constant", "cagr", "gbm")
+#: Price models accepted by the schema.
+PRICE_MODELS = ("constant", "cagr", "gbm", "t", "jump", "bootstrap", "powerlaw", "csv")
 #: Network hashrate models accepted by the schema.
-NETWORK_MODELS = ("constant", "growth", "gbm")
+NETWORK_MODELS = ("constant", "growth", "gbm", "csv", "economic")
 
 
 def _to_date(value: object) -> object:
@@ -94,28 +94,113 @@ class Shock(_Model):
 
 
 class PriceSpec(_Model):
-    """The ``[market.price]`` table."""
+    """The ``[market.price]`` table.
 
-    model: Literal["constant", "cagr", "gbm"] = Field(description="price path model")
+    Which fields a model reads: ``gbm``, ``t`` and ``jump`` read
+    ``expected_return_per_year`` and ``volatility_per_year``; ``t`` adds
+    ``degrees_of_freedom``; ``jump`` adds the ``jump_*`` fields; ``bootstrap``
+    reads ``history_file``, the window, ``mean_block_days`` and
+    ``target_return_per_year``; ``powerlaw`` reads a preset or
+    intercept and slope, ``reversion_half_life_years`` and
+    ``volatility_per_year``; ``csv`` reads ``path_file`` and ``path_column``.
+    File paths are relative to the scenario file that sets them.
+    """
+
+    model: Literal["constant", "cagr", "gbm", "t", "jump", "bootstrap", "powerlaw", "csv"] = Field(
+        description="price path model"
+    )
     start_usd: float = Field(gt=0, description="BTC price at start_date")
     growth_per_year: float = Field(0.0, gt=-1, description="cagr: annual growth; default 0")
     expected_return_per_year: float = Field(
-        0.0, gt=-5, lt=5, description="gbm: arithmetic expected return mu; default 0"
+        0.0, gt=-5, lt=5, description="gbm, t, jump: arithmetic expected return mu; default 0"
     )
     volatility_per_year: float = Field(
-        0.0, ge=0, le=5, description="gbm: annual volatility sigma; default 0"
+        0.0, ge=0, le=5, description="gbm, t, jump, powerlaw: annual volatility sigma; default 0"
+    )
+    degrees_of_freedom: float = Field(
+        4.0,
+        gt=2,
+        le=1000,
+        description="t: degrees of freedom of the innovations; default 4, near fits to "
+        "daily BTC returns",
+    )
+    jump_intensity_per_year: float = Field(
+        0.0, ge=0, le=365, description="jump: expected number of jumps a year; default 0"
+    )
+    jump_mean_log: float = Field(
+        0.0, ge=-3, le=3, description="jump: mean log jump size; default 0"
+    )
+    jump_sd_log: float = Field(0.0, ge=0, le=3, description="jump: sd of log jump size; default 0")
+    history_file: str | None = Field(None, description="bootstrap: daily history CSV")
+    window_start: Date | None = Field(None, description="bootstrap: first day; default: file start")
+    window_end: Date | None = Field(None, description="bootstrap: last day; default: file end")
+    mean_block_days: float = Field(
+        30.0, ge=1, le=3650, description="bootstrap: mean block length; default 30 days"
+    )
+    target_return_per_year: float | None = Field(
+        None,
+        gt=-5,
+        lt=5,
+        description="bootstrap: re-centre to this expected return; default: "
+        "keep the window's own drift",
+    )
+    powerlaw_preset: str | None = Field(None, description="powerlaw: a named coefficient set")
+    powerlaw_intercept: float | None = Field(
+        None, ge=-40, le=10, description="powerlaw: a in log10 price = a + b log10(days)"
+    )
+    powerlaw_slope: float | None = Field(
+        None, ge=0, le=20, description="powerlaw: b in log10 price = a + b log10(days)"
+    )
+    reversion_half_life_years: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="powerlaw: half-life of the residual's pull to the trend; default 1 year",
+    )
+    path_file: str | None = Field(None, description="csv: file with date and price columns")
+    path_column: str | None = Field(
+        None, description="csv: column to use; default: every value column, cycled over paths"
     )
     shocks: list[Shock] = Field(default_factory=list, description="dated jumps; none by default")
 
+    @model_validator(mode="after")
+    def _model_inputs(self) -> PriceSpec:
+        if self.model == "bootstrap" and not self.history_file:
+            raise ValueError("model 'bootstrap' needs history_file")
+        if self.model == "csv" and not self.path_file:
+            raise ValueError("model 'csv' needs path_file")
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            raise ValueError("window_end is before window_start")
+        if self.model == "powerlaw":
+            coefficients = (self.powerlaw_intercept, self.powerlaw_slope)
+            if self.powerlaw_preset is None and None in coefficients:
+                raise ValueError(
+                    "model 'powerlaw' needs powerlaw_preset or both powerlaw_intercept "
+                    "and powerlaw_slope"
+                )
+            if self.powerlaw_preset is not None and coefficients != (None, None):
+                raise ValueError("give powerlaw_preset or intercept and slope, not both")
+        return self
+
 
 class NetworkSpec(_Model):
-    """The ``[market.network]`` table: hashrate of the rest of the network."""
+    """The ``[market.network]`` table: hashrate of the rest of the network.
 
-    model: Literal["constant", "growth", "gbm"] = Field(description="network hashrate model")
+    ``economic`` moves the hashrate toward what miners' revenue can pay for;
+    see :mod:`simulator.market.economic` for the equations and the references
+    of its defaults.
+    """
+
+    model: Literal["constant", "growth", "gbm", "csv", "economic"] = Field(
+        description="network hashrate model"
+    )
     start_ehs: float = Field(gt=0, description="hashrate of the rest of the network at start")
     growth_per_year: float = Field(0.0, gt=-1, description="growth: annual trend; default 0")
     noise_volatility_per_year: float = Field(
-        0.0, ge=0, le=5, description="growth: lognormal noise around the trend; default 0"
+        0.0,
+        ge=0,
+        le=5,
+        description="growth, economic: lognormal noise around the trend; default 0",
     )
     expected_growth_per_year: float = Field(
         0.0, gt=-5, lt=5, description="gbm: expected growth; default 0"
@@ -124,6 +209,35 @@ class NetworkSpec(_Model):
     correlation_with_price: float = Field(
         0.0, ge=-1, le=1, description="correlation of daily shocks with price; default 0"
     )
+    path_file: str | None = Field(None, description="csv: file with date and hashrate_ehs")
+    path_column: str | None = Field(None, description="csv: column to use; default hashrate_ehs")
+    marginal_efficiency_j_per_th: float = Field(
+        20.0, gt=0, le=10_000, description="economic: J/TH of the marginal fleet at start"
+    )
+    efficiency_improvement_per_year: float = Field(
+        0.10, ge=0, lt=1, description="economic: yearly fall in the marginal J/TH"
+    )
+    marginal_electricity_usd_per_kwh: float = Field(
+        0.05, gt=0, le=10, description="economic: electricity price of the marginal miner"
+    )
+    all_in_cost_factor: float = Field(
+        1.0,
+        ge=1,
+        le=20,
+        description="economic: all-in cost / electricity cost of the marginal miner; default 1",
+    )
+    adjustment_half_life_days: float = Field(
+        120.0, gt=0, le=3650, description="economic: half-life of the gap to the target"
+    )
+    max_growth_per_month: float = Field(
+        0.10, gt=0, le=10, description="economic: cap on hashrate growth a month (hardware)"
+    )
+
+    @model_validator(mode="after")
+    def _model_inputs(self) -> NetworkSpec:
+        if self.model == "csv" and not self.path_file:
+            raise ValueError("model 'csv' needs path_file")
+        return self
 
 
 class Market(_Model):
