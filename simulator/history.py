@@ -46,6 +46,8 @@ __all__ = [
     "parse_window",
     "select_window",
     "find_gaps",
+    "load_paths",
+    "summarize",
 ]
 
 #: Standard columns and their units, in the order they appear in a frame.
@@ -257,3 +259,109 @@ def select_window(
             f"(need at least {min_days}; the file covers {have})"
         )
     return part
+
+
+def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
+    """Read dated path values: a ``date`` column and one column per named path.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        CSV with a ``date`` (or Coin Metrics ``time``) column and positive
+        numeric columns (e.g. ``bear, base, bull`` [USD/BTC] or
+        ``hashrate_ehs`` [EH/s]).
+    column : str, optional
+        Keep only this column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``date`` (sorted, unique); one float column per path.
+
+    Raises
+    ------
+    HistoryError
+        Missing file or column, bad or duplicate dates, non-positive values.
+    """
+    path = Path(path)
+    shown = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise HistoryError(shown, "file not found") from None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise HistoryError(shown, f"cannot read CSV ({exc})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    date_col = next((c for c in ("date", "time") if c in raw.columns), None)
+    if date_col is None:
+        raise HistoryError(shown, f"missing column: date (got {', '.join(raw.columns)})")
+    values = [c for c in raw.columns if c != date_col]
+    if column is not None:
+        if column not in values:
+            raise HistoryError(shown, f"no column {column!r} (columns: {', '.join(values)})")
+        values = [column]
+    if not values:
+        raise HistoryError(shown, "no value columns beside the date")
+    dates = pd.to_datetime(raw[date_col].str.strip().str[:10], format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        bad = raw[date_col][dates.isna()].iloc[0]
+        raise HistoryError(shown, f"{date_col}: not a date (got {bad!r}, expected YYYY-MM-DD)")
+    index = pd.DatetimeIndex(dates, name="date")
+    if index.has_duplicates:
+        raise HistoryError(
+            shown, f"{date_col}: duplicate date {index[index.duplicated()][0].date()}"
+        )
+    frame = pd.DataFrame(index=index)
+    for c in values:
+        numbers = pd.to_numeric(raw[c].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+        bad_rows = np.flatnonzero(~np.isfinite(numbers) | (numbers <= 0))
+        if len(bad_rows):
+            r = int(bad_rows[0])
+            raise HistoryError(
+                shown,
+                f"{c}: must be a positive number (got {raw[c].iloc[r]!r} on {index[r].date()})",
+            )
+        frame[c] = numbers
+    if len(frame) < 2:
+        raise HistoryError(shown, "need at least two dated rows")
+    return frame.sort_index()
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Year-by-year statistics of a history frame.
+
+    For each calendar year: days of data, first and last close [USD/BTC],
+    annualised drift of daily log returns (mean x 365.25) [1/year],
+    annualised volatility (sd x sqrt(365.25)) [1/sqrt(year)], and, when the
+    file has hashrate, the mean hashrate of the year's last and first 30 days
+    [EH/s] and their ratio minus one as the hashrate growth [-]. Returns
+    spanning a gap are left out.
+
+    References
+    ----------
+    .. [1] Campbell, J. Y., Lo, A. W. & MacKinlay, A. C. (1997). *The
+       Econometrics of Financial Markets*. Princeton. Ch. 1 (annualising
+       moments of log returns).
+    """
+    price = frame["price_usd"]
+    step = frame.index.to_series().diff().dt.days
+    logret = np.log(price).diff().where(step == 1)
+    rows = []
+    for year, part in frame.groupby(frame.index.year):
+        r = logret.loc[part.index].dropna()
+        row: dict[str, float | int] = {
+            "year": int(year),
+            "days": len(part),
+            "first_usd": float(part["price_usd"].iloc[0]),
+            "last_usd": float(part["price_usd"].iloc[-1]),
+            "drift_per_year": float(r.mean() * 365.25) if len(r) > 1 else np.nan,
+            "volatility_per_year": float(r.std(ddof=1) * np.sqrt(365.25)) if len(r) > 1 else np.nan,
+        }
+        if "hashrate_ehs" in part:
+            h = part["hashrate_ehs"]
+            first, last = float(h.iloc[:30].mean()), float(h.iloc[-30:].mean())
+            row.update(
+                hashrate_first_ehs=first, hashrate_last_ehs=last, hashrate_growth=last / first - 1
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

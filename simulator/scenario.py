@@ -18,6 +18,7 @@ import copy
 import datetime as dt
 import difflib
 import math
+import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -164,12 +165,29 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _resolve_files(node: Any, folder: Path) -> Any:
+    """Make relative paths in ``*_file`` keys relative to the declaring file's folder."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key.endswith("_file") and isinstance(value, str | dict):
+            text = value.get("value") if isinstance(value, dict) else value
+            if isinstance(text, str) and text and not Path(text).is_absolute():
+                text = os.path.normpath(folder / text)
+                value = {**value, "value": text} if isinstance(value, dict) else text
+        out[key] = _resolve_files(value, folder) if isinstance(value, dict) else value
+    return out
+
+
 def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends``, deep-merged.
 
     ``extends`` is a path (or list of paths) relative to the file; later
     files and the file itself win. Entities in ``[[reserve]]`` and
     ``[[mining]]`` merge by ``name``; ``remove = true`` drops an entity.
+    Relative paths in keys ending in ``_file`` are taken relative to the
+    file that sets them.
     """
     path = Path(path)
     shown = str(path)
@@ -177,7 +195,7 @@ def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
     if resolved in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, resolved))
         raise ScenarioError(shown, "extends", f"cycle in extends ({cycle})")
-    data = _read_toml(path, shown)
+    data = _resolve_files(_read_toml(path, shown), path.parent)
     parents = data.pop("extends", [])
     if isinstance(parents, str):
         parents = [parents]

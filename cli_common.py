@@ -1,0 +1,78 @@
+"""Shared pieces of the btcsim command line: consoles, errors, number formatting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from simulator.facts import UnknownFactError
+from simulator.history import HistoryError
+from simulator.scenario import ScenarioError
+
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+BASELINE = Path("scenarios") / "baseline.toml"
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override an input: dotted.key=value (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str) -> None:
+    """Print ``error: message`` on one line to stderr and exit with code 2."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code=2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn known input errors into one-line messages with exit code 2."""
+    try:
+        yield
+    except ScenarioError as exc:
+        fail(str(exc))
+    except UnknownFactError as exc:
+        fail(str(exc))
+    except HistoryError as exc:
+        fail(str(exc))
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if unit == "year":
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if isinstance(value, int | float) and abs(value) >= 1e6 and unit in ("USD", "", "BTC"):
+        for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "M")):
+            if abs(value) >= size:
+                return f"{value / size:,.4g} {word}"
+    if isinstance(value, float):
+        if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
+            return f"{value:.5g}"
+        if abs(value) >= 1e3:
+            return f"{value:,.0f}"
+        if abs(value) >= 1:
+            return f"{value:,.4g}"
+        return f"{value:.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _spread(low: float | None, high: float | None, unit: str = "") -> str:
+    if low is None or high is None or low == high:
+        return ""
+    return f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

@@ -1,0 +1,271 @@
+"""Commands that work on real history: ``history summary``, ``calibrate``, ``backtest``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cli_common import JsonOpt, _emit_json, _fmt, fail, out, user_errors
+from simulator.history import load_history, parse_window, select_window, summarize
+
+history_app = typer.Typer(
+    help="Look at a daily history file (Coin Metrics, btcsim or plain date,price_usd CSV).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+FileArg = Annotated[
+    Path, typer.Argument(help="Daily history CSV (Coin Metrics or date,price_usd).")
+]
+CALIBRATE_MODELS = ("gbm", "t", "jump", "powerlaw", "network-economic")
+
+
+def _load(file: Path) -> Any:
+    with user_errors():
+        return load_history(file)
+
+
+def _pct(x: float) -> str:
+    return "" if x != x else f"{x:+.1%}"
+
+
+@history_app.command("summary")
+def history_summary(file: FileArg, as_json: JsonOpt = False) -> None:
+    """Date range, gaps, yearly drift and volatility of log returns, hashrate growth.
+
+    Example: btcsim history summary ../shared/data/btc_daily.csv
+    """
+    frame = _load(file)
+    years = summarize(frame)
+    gaps = frame.attrs["gaps"]
+    if as_json:
+        _emit_json(
+            {
+                "file": str(file),
+                "format": frame.attrs["format"],
+                "first": frame.index[0].date(),
+                "last": frame.index[-1].date(),
+                "days": len(frame),
+                "columns": list(frame.columns),
+                "gaps": [{"first": a, "last": b, "days": n} for a, b, n in gaps],
+                "years": json.loads(years.to_json(orient="records")),
+            }
+        )
+        return
+    out.print(
+        f"{file} ({frame.attrs['format']} format): {frame.index[0].date()} to "
+        f"{frame.index[-1].date()}, {len(frame):,} days; columns: {', '.join(frame.columns)}",
+        markup=False,
+    )
+    if gaps:
+        shown = "; ".join(f"{a}..{b} ({n} d)" for a, b, n in gaps[:5])
+        more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+        out.print(f"gaps: {len(gaps)} missing runs, {sum(g[2] for g in gaps)} days: {shown}{more}")
+    else:
+        out.print("gaps: none (every day present)")
+    table = Table(title="By calendar year (daily log returns, annualised)", title_justify="left")
+    cols = ["year", "days", "first close", "last close", "log drift/yr", "volatility/yr"]
+    has_hash = "hashrate_growth" in years
+    cols += ["hashrate EH/s (last 30 d)", "hashrate growth"] if has_hash else []
+    for c in cols:
+        table.add_column(c, justify="left" if c == "year" else "right", no_wrap=True)
+    for r in years.itertuples():
+        row = [
+            str(r.year),
+            str(r.days),
+            _fmt(r.first_usd, "USD"),
+            _fmt(r.last_usd, "USD"),
+            "" if r.drift_per_year != r.drift_per_year else f"{r.drift_per_year:+.2f}",
+            f"{r.volatility_per_year:.1%}"
+            if r.volatility_per_year == r.volatility_per_year
+            else "",
+        ]
+        if has_hash:
+            row += [_fmt(float(r.hashrate_last_ehs)), _pct(float(r.hashrate_growth))]
+        table.add_row(*row)
+    out.print(table)
+    out.print(
+        "drift = mean daily log return x 365.25; volatility = sd x sqrt(365.25); "
+        "hashrate growth = mean of the year's last 30 days / first 30 days - 1."
+    )
+
+
+def _window(text: str | None) -> tuple[dt.date | None, dt.date | None]:
+    if text is None:
+        return None, None
+    try:
+        return parse_window(text)
+    except ValueError as exc:
+        fail(f"--window: {exc}")
+        raise AssertionError from None  # unreachable: fail exits
+
+
+def calibrate(
+    file: FileArg,
+    model: Annotated[str, typer.Option(help="gbm, t, jump, powerlaw or network-economic.")] = "gbm",
+    window: Annotated[
+        str | None, typer.Option(help="FROM:TO dates, e.g. 2018-01-01:2025-06-30 (default: all).")
+    ] = None,
+    toml_out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the TOML snippet to this file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit a price or network model to history and print a TOML snippet to paste.
+
+    Every value in the snippet is an assumption whose note says which file and
+    window it was calibrated on; low/high are the estimate's 95 % interval.
+
+    Example: btcsim calibrate ../shared/data/btc_daily.csv --model t --window 2018-01-01:2025-06-30
+    """
+    from simulator.calibrate import calibrate_price
+    from simulator.calibrate_network import fit_network_economic
+
+    if model not in CALIBRATE_MODELS:
+        fail(f"--model: expected one of {', '.join(CALIBRATE_MODELS)} (got {model!r})")
+    first, last = _window(window)
+    frame = _load(file)
+    try:
+        if model == "network-economic":
+            result = fit_network_economic(frame, first, last)
+        else:
+            result = calibrate_price(frame, model, first, last)
+    except ValueError as exc:
+        fail(f"{file}: {exc}")
+        return
+    snippet = result.to_toml()
+    if toml_out is not None:
+        try:
+            toml_out.write_text(snippet, encoding="utf-8")
+        except OSError as exc:
+            fail(f"--out: cannot write {toml_out} ({exc.strerror})")
+    if as_json:
+        _emit_json(
+            {
+                "model": result.model,
+                "source": result.source,
+                "window": result.window,
+                "n_obs": result.n_obs,
+                "estimates": json.loads(result.frame().to_json(orient="records")),
+                "toml": snippet,
+            }
+        )
+        return
+    table = Table(
+        title=f"{model} on {result.source} {result.window} ({result.n_obs:,} observations)",
+        title_justify="left",
+    )
+    for c in ("key", "estimate", "std. error", "95 % range", "method"):
+        table.add_column(
+            c, no_wrap=c != "method", justify="left" if c in ("key", "method") else "right"
+        )
+    for e in result.estimates:
+        table.add_row(
+            e.key, f"{e.value:.4g}", f"{e.se:.2g}", f"{e.low:.4g} .. {e.high:.4g}", e.method
+        )
+    out.print(table)
+    out.print("Paste into a scenario file:\n")
+    out.print(snippet, markup=False, end="")
+
+
+def backtest(
+    file: FileArg,
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")] = "2020-01-01",
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = "2025-06-30",
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario file whose mining operation to replay.")
+    ] = None,
+    operation: Annotated[
+        str | None, typer.Option(help="Name of the mining operation (default: the first).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for daily.csv and monthly.csv.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay real price and hashrate through the chain (and a mining operation).
+
+    Compares simulated and real issuance + fees month by month, halving dates
+    and difficulty, so you can see how far the chain model is from what
+    happened.
+
+    Example: btcsim backtest ../shared/data/btc_daily.csv --from 2020-01-01 --to 2025-06-30
+    """
+    from simulator.backtest import run_backtest
+
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        fail(f"--from/--to: expected YYYY-MM-DD (got {start!r}, {end!r})")
+        return
+    op = None
+    if scenario is not None:
+        from simulator import load_scenario
+
+        with user_errors():
+            model = load_scenario(scenario).model
+        ops = {m.name: m for m in model.mining}
+        if not ops:
+            fail(f"{scenario}: mining: the scenario has no mining operation")
+        if operation is not None and operation not in ops:
+            fail(f"--operation: {scenario} has no operation {operation!r} ({', '.join(ops)})")
+        op = ops[operation] if operation else next(iter(ops.values()))
+    elif operation is not None:
+        fail("--operation needs --scenario FILE")
+    frame = _load(file)
+    try:
+        select_window(frame, first, last)
+        result = run_backtest(frame, first, last, operation=op)
+    except ValueError as exc:
+        fail(f"{file}: {exc}")
+        return
+    _print_backtest(result, file, first, last, out_dir, as_json)
+
+
+def _print_backtest(
+    result: Any, file: Path, first: dt.date, last: dt.date, out_dir: Path | None, as_json: bool
+) -> None:
+    monthly = result.monthly
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result.daily.to_csv(out_dir / "daily.csv", index=False)
+        monthly.to_csv(out_dir / "monthly.csv", index=False)
+    if as_json:
+        _emit_json(
+            {
+                "file": str(file),
+                "from": first,
+                "to": last,
+                "halvings": [
+                    {"height": h, "simulated": s, "real": r} for h, s, r in result.halvings
+                ],
+                "difficulty_error_median": result.difficulty_error_median,
+                "difficulty_error_max": result.difficulty_error_max,
+                "monthly": json.loads(monthly.to_json(orient="records", date_format="iso")),
+            }
+        )
+        return
+    table = Table(
+        title=f"Backtest {first} to {last}: issuance + fees per month [BTC]", title_justify="left"
+    )
+    for c in ("month", "simulated", "real", "error"):
+        table.add_column(c, justify="left" if c == "month" else "right", no_wrap=True)
+    for r in monthly.itertuples():
+        flag = "  halving" if getattr(r, "halving", False) else ""
+        table.add_row(
+            str(r.month), f"{r.sim_btc:,.0f}", f"{r.real_btc:,.0f}", f"{r.error:+.2%}{flag}"
+        )
+    out.print(table)
+    for height, sim, real in result.halvings:
+        out.print(f"halving at height {height:,}: simulated {sim}, real {real}")
+    out.print(
+        f"difficulty tracking error: median {result.difficulty_error_median:.2%}, "
+        f"max {result.difficulty_error_max:.2%}"
+    )
+    if out_dir is not None:
+        out.print(f"Files: {out_dir}/ (daily.csv, monthly.csv)", markup=False)
