@@ -111,6 +111,13 @@ def calibrate(
     window: Annotated[
         str | None, typer.Option(help="FROM:TO dates, e.g. 2018-01-01:2025-06-30 (default: all).")
     ] = None,
+    max_jumps: Annotated[
+        float | None,
+        typer.Option(
+            "--max-jumps-per-year",
+            help="jump only: upper bound of the jump intensity (e.g. 12 for rare large jumps).",
+        ),
+    ] = None,
     toml_out: Annotated[
         Path | None, typer.Option("--out", help="Also write the TOML snippet to this file.")
     ] = None,
@@ -128,13 +135,15 @@ def calibrate(
 
     if model not in CALIBRATE_MODELS:
         fail(f"--model: expected one of {', '.join(CALIBRATE_MODELS)} (got {model!r})")
+    if max_jumps is not None and model != "jump":
+        fail("--max-jumps-per-year: only for --model jump")
     first, last = _window(window)
     frame = _load(file)
     try:
         if model == "network-economic":
             result = fit_network_economic(frame, first, last)
         else:
-            result = calibrate_price(frame, model, first, last)
+            result = calibrate_price(frame, model, first, last, max_jumps_per_year=max_jumps)
     except ValueError as exc:
         fail(f"{file}: {exc}")
         return
