@@ -192,6 +192,12 @@ def backtest(
     operation: Annotated[
         str | None, typer.Option(help="Name of the mining operation (default: the first).")
     ] = None,
+    full_power: Annotated[
+        bool,
+        typer.Option(
+            "--full-power", help="Ignore the operation's dated ramp and refreshes: all power on."
+        ),
+    ] = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for daily.csv and monthly.csv.")
     ] = None,
@@ -204,6 +210,8 @@ def backtest(
     happened.
 
     Example: btcsim backtest ../shared/data/btc_daily.csv --from 2020-01-01 --to 2025-06-30
+
+    With a mining operation: add --scenario scenarios/baseline.toml --full-power
     """
     from simulator.backtest import run_backtest
 
@@ -224,6 +232,8 @@ def backtest(
         if operation is not None and operation not in ops:
             fail(f"--operation: {scenario} has no operation {operation!r} ({', '.join(ops)})")
         op = ops[operation] if operation else next(iter(ops.values()))
+        if full_power:
+            op = op.model_copy(update={"ramp": [], "refreshes": []})
     elif operation is not None:
         fail("--operation needs --scenario FILE")
     frame = _load(file)
@@ -239,42 +249,71 @@ def backtest(
 def _print_backtest(
     result: Any, file: Path, first: dt.date, last: dt.date, out_dir: Path | None, as_json: bool
 ) -> None:
-    monthly = result.monthly
+    monthly, daily, err_ = result.monthly, result.daily, result.difficulty_error
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        result.daily.to_csv(out_dir / "daily.csv", index=False)
-        monthly.to_csv(out_dir / "monthly.csv", index=False)
+        daily.to_csv(out_dir / "daily.csv")
+        monthly.to_csv(out_dir / "monthly.csv")
+    mined = "btc_mined" in daily
     if as_json:
         _emit_json(
             {
                 "file": str(file),
                 "from": first,
                 "to": last,
-                "halvings": [
-                    {"height": h, "simulated": s, "real": r} for h, s, r in result.halvings
-                ],
-                "difficulty_error_median": result.difficulty_error_median,
-                "difficulty_error_max": result.difficulty_error_max,
-                "monthly": json.loads(monthly.to_json(orient="records", date_format="iso")),
+                "start_height": result.start_height,
+                "start_height_method": result.start_height_method,
+                "halvings": [h._asdict() for h in result.halvings],
+                "difficulty_error": err_,
+                "monthly": json.loads(
+                    monthly.reset_index().astype({"month": str}).to_json(orient="records")
+                ),
             }
         )
         return
     table = Table(
-        title=f"Backtest {first} to {last}: issuance + fees per month [BTC]", title_justify="left"
+        title=f"Backtest {first} to {last}: simulated vs real BTC paid to miners per month",
+        title_justify="left",
     )
-    for c in ("month", "simulated", "real", "error"):
+    for c in ("month", "issuance sim", "issuance real", "error", "+ fees sim", "+ fees real",
+              "error "):  # fmt: skip
         table.add_column(c, justify="left" if c == "month" else "right", no_wrap=True)
-    for r in monthly.itertuples():
-        flag = "  halving" if getattr(r, "halving", False) else ""
+    for month, r in monthly.iterrows():
         table.add_row(
-            str(r.month), f"{r.sim_btc:,.0f}", f"{r.real_btc:,.0f}", f"{r.error:+.2%}{flag}"
-        )
+            str(month) + (" halving" if r.halving else ""),
+            f"{r.sim_issuance_btc:,.0f}", f"{r.real_issuance_btc:,.0f}",
+            f"{r.issuance_error_pct:+.2f} %",
+            f"{r.sim_reward_btc:,.0f}", f"{r.real_reward_btc:,.0f}",
+            f"{r.reward_error_pct:+.2f} %",
+        )  # fmt: skip
     out.print(table)
-    for height, sim, real in result.halvings:
-        out.print(f"halving at height {height:,}: simulated {sim}, real {real}")
+    steady = monthly[~monthly.halving]
+    worst = steady.reward_error_pct.abs()
     out.print(
-        f"difficulty tracking error: median {result.difficulty_error_median:.2%}, "
-        f"max {result.difficulty_error_max:.2%}"
+        f"start height {result.start_height:,} ({result.start_height_method}); "
+        f"months without a halving: largest |error| {worst.max():.2f} % ({worst.idxmax()}), "
+        f"mean {worst.mean():.2f} %",
+        markup=False,
     )
+    for h in result.halvings:
+        out.print(f"halving at height {h.height:,}: simulated {h.sim_date}, real {h.real_date}")
+    out.print(
+        f"difficulty tracking error |sim/real - 1|: median {err_['median']:.2%}, "
+        f"max {err_['max']:.2%} (without retarget days: median {err_['median_steady']:.2%})"
+    )
+    if mined and daily.btc_mined.sum() == 0:
+        out.print(
+            "operation: not running in this window (see its ramp dates); --full-power replays "
+            "it with all its power from the first day",
+            markup=False,
+        )
+    elif mined:
+        out.print(
+            f"operation: {daily.btc_mined.sum():,.1f} BTC mined, revenue "
+            f"{_fmt(float(daily.revenue_usd.sum()), 'USD')} USD at real prices, energy "
+            f"{_fmt(float(daily.energy_usd.sum()), 'USD')} USD, mean network share "
+            f"{daily.network_share.mean():.2%}",
+            markup=False,
+        )
     if out_dir is not None:
         out.print(f"Files: {out_dir}/ (daily.csv, monthly.csv)", markup=False)

@@ -7,9 +7,14 @@ difficulty ``D``::
     blocks/day = 86,400 * H / (D * 2^32)
 
 When the height reaches the end of a 2,016-block epoch the difficulty
-retargets by ``clamp(2016 * 600 s / epoch duration, 1/4, 4)`` and the rest of
-the day runs at the new difficulty, so each path retargets on its own
-schedule. Subsidy is issued by height (:func:`simulator.protocol.issued_btc`),
+retargets by ``clamp(2016 * 600 s / timespan, 1/4, 4)`` and the rest of the
+day runs at the new difficulty, so each path retargets on its own schedule.
+As in Bitcoin Core, the timespan runs from the epoch's first block to its
+last, i.e. over 2,015 of the 2,016 block intervals: at a steady hashrate it
+is ``2015/2016`` of the epoch's duration, which leaves difficulty 0.05 %
+higher than a full-epoch measure would (a known off-by-one). Left out, the
+chain drifts about 140 blocks ahead of the real one over 2020-2025.
+Subsidy is issued by height (:func:`simulator.protocol.issued_btc`),
 so a halving arrives on the day a path's height crosses it: earlier when
 hashrate grows faster.
 
@@ -58,6 +63,8 @@ __all__ = [
 #: Blocks per day per unit of (EH/s / difficulty): 86,400 s * 1e18 H / 2^32.
 BLOCKS_PER_EHS_DAY = SECONDS_PER_DAY * 1e18 / HASHES_PER_DIFFICULTY
 _EPOCH_TARGET_DAYS = RETARGET_INTERVAL * TARGET_BLOCK_SPACING_S / SECONDS_PER_DAY  # 14 days
+#: Share of an epoch's duration that Core's timespan measures (2,015 of 2,016 intervals).
+_TIMESPAN_SHARE = (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
 _ERA_START_BTC = ERA_START_ISSUED_SAT.astype(np.float64) / SAT_PER_BTC
 _ERA_SUBSIDY_BTC = ERA_SUBSIDY_SAT.astype(np.float64) / SAT_PER_BTC
 
@@ -143,7 +150,7 @@ def chain_day(
         left -= spent
         position += need
         found += need
-        factor = _EPOCH_TARGET_DAYS / max(now - epoch_start_day, 1e-12)
+        factor = _EPOCH_TARGET_DAYS / max((now - epoch_start_day) * _TIMESPAN_SHARE, 1e-12)
         factor = min(max(factor, 1.0 / MAX_RETARGET_FACTOR), MAX_RETARGET_FACTOR)
         difficulty *= factor
         epoch_start = position
@@ -183,7 +190,7 @@ def chain_day_numpy(
         left -= spent
         position += np.where(cross, need, 0.0)
         found += np.where(cross, need, 0.0)
-        factor = _EPOCH_TARGET_DAYS / np.maximum(now - epoch_start_day, 1e-12)
+        factor = _EPOCH_TARGET_DAYS / np.maximum((now - epoch_start_day) * _TIMESPAN_SHARE, 1e-12)
         factor = np.clip(factor, 1.0 / MAX_RETARGET_FACTOR, MAX_RETARGET_FACTOR)
         difficulty *= np.where(cross, factor, 1.0)
         epoch_start[:] = np.where(cross, position, epoch_start)

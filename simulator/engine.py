@@ -35,18 +35,14 @@ import pandas as pd
 
 from simulator import kernel as k
 from simulator.chain import initial_epoch
-from simulator.market import network as net
-from simulator.market import price as pr
+from simulator.market_inputs import BLOCK_PATHS, MarketData, market_block, prepare_market
 from simulator.mining import build_schedule, day_index
 from simulator.scenario import ResolvedScenario, ScenarioError
 from simulator.schema import Scenario
 
 __all__ = ["BLOCK_PATHS", "Plan", "plan", "market_block", "simulate_arrays", "output_days"]
 
-#: Paths per random-number block: fixed, so results do not depend on chunking.
-BLOCK_PATHS = 1024
 _DAYS_PER_YEAR = 365.25
-_RANDOM_PRICE = {"gbm"}
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -92,6 +88,7 @@ class Plan:
     shock_changes: np.ndarray
     variables: list[tuple[str, str]]
     finals: list[tuple[str, str]]
+    market: MarketData
 
     def kernel_inputs(
         self, price: np.ndarray, rest_ehs: np.ndarray, start_usd: float
@@ -222,65 +219,8 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
         shock_changes=np.array(shock_changes, dtype=np.float64),
         variables=variables,
         finals=finals,
+        market=prepare_market(model, file, n_days, fees),
     )
-
-
-def _stream(seed: int, block: int, which: int) -> np.random.Generator:
-    return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, which)))
-    )
-
-
-def market_block(
-    model: Scenario,
-    seed: int,
-    block: int,
-    n: int,
-    n_days: int,
-    shock_days: np.ndarray,
-    shock_changes: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Price [USD] and rest-of-network hashrate [EH/s] paths of one block, ``(n, n_days)``.
-
-    Depends only on the market section, the seed and the block index.
-    """
-    ps, ns = model.market.price, model.market.network
-    z_price = (
-        pr.draw_normals(_stream(seed, block, 0), n, n_days) if ps.model in _RANDOM_PRICE else None
-    )
-    noisy = (ns.model == "gbm") or (ns.model == "growth" and ns.noise_volatility_per_year > 0)
-    z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if noisy else None
-    if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
-        pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
-    if ps.model == "constant":
-        price = pr.constant_price(ps.start_usd, n, n_days)
-    elif ps.model == "cagr":
-        price = pr.cagr_price(ps.start_usd, ps.growth_per_year, n, n_days)
-    else:
-        assert z_price is not None
-        price = pr.gbm_price(
-            ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, z_price, out=z_price
-        )
-    if len(shock_days):
-        pr.apply_shocks(price, shock_days.tolist(), shock_changes.tolist())
-    if ns.model == "constant":
-        rest = net.constant_hashrate(ns.start_ehs, n, n_days)
-    elif ns.model == "growth":
-        rest = net.growth_hashrate(
-            ns.start_ehs,
-            ns.growth_per_year,
-            n,
-            n_days,
-            ns.noise_volatility_per_year,
-            z_net,
-            out=z_net,
-        )
-    else:
-        assert z_net is not None
-        rest = net.gbm_hashrate(
-            ns.start_ehs, ns.expected_growth_per_year, ns.volatility_per_year, z_net, out=z_net
-        )
-    return price, rest
 
 
 def simulate_arrays(
@@ -300,7 +240,9 @@ def simulate_arrays(
     def run(block: int) -> int:
         lo = block * BLOCK_PATHS
         n = min(BLOCK_PATHS, n_paths - lo)
-        price, rest = market_block(model, seed, block, n, p.n_days, p.shock_days, p.shock_changes)
+        price, rest = market_block(
+            model, p.market, seed, block, n, p.n_days, p.shock_days, p.shock_changes
+        )
         o = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
         f = np.empty((len(p.finals), n))
         k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), o, f)  # type: ignore[call-arg]  # numba stubs

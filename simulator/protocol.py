@@ -260,7 +260,8 @@ def retarget_factor(epoch_duration_s: npt.ArrayLike) -> float | FloatArray:
     Parameters
     ----------
     epoch_duration_s : float or array_like
-        Time taken by the 2,016 blocks of the epoch [s].
+        The epoch's timespan as Core measures it, from its first block's
+        time to its last's (2,015 block intervals) [s].
 
     Returns
     -------
@@ -279,8 +280,9 @@ def retarget_factor(epoch_duration_s: npt.ArrayLike) -> float | FloatArray:
     inversely proportional to the target, and clamping the timespan is the same as
     clamping the factor (it also maps a zero or negative timespan to 4). Core takes
     the timespan between the first and last block of the epoch, i.e. over 2,015
-    block intervals (a known off-by-one); btcsim uses the full 2,016-block duration.
-    Core's integer target rounding and ``powLimit`` floor (difficulty >= 1) are ignored.
+    block intervals (a known off-by-one); :mod:`simulator.chain` converts its
+    continuous epoch duration accordingly. Core's integer target rounding and
+    ``powLimit`` floor (difficulty >= 1) are ignored.
 
     References
     ----------

@@ -221,13 +221,18 @@ class NetworkSpec(_Model):
         0.05, gt=0, le=10, description="economic: electricity price of the marginal miner"
     )
     all_in_cost_factor: float = Field(
-        1.0,
+        1.5,
         ge=1,
         le=20,
-        description="economic: all-in cost / electricity cost of the marginal miner; default 1",
+        description="economic: all-in cost / electricity cost of the marginal miner; default "
+        "1.5, calibrated on Coin Metrics 2016-2025",
     )
     adjustment_half_life_days: float = Field(
-        120.0, gt=0, le=3650, description="economic: half-life of the gap to the target"
+        425.0,
+        gt=0,
+        le=3650,
+        description="economic: half-life of the gap to the target; default 425 days, "
+        "calibrated on Coin Metrics 2016-2025",
     )
     max_growth_per_month: float = Field(
         0.10, gt=0, le=10, description="economic: cap on hashrate growth a month (hardware)"

@@ -178,3 +178,15 @@ def test_run_real_subprocess_default_baseline(tmp_path: Path) -> None:
     assert "baseline: reserve el_salvador" in proc.stdout
     assert (out / "summary.csv").is_file()
     assert "Traceback" not in proc.stderr
+
+
+def test_retarget_measures_2015_intervals_like_core() -> None:
+    # Hashrate exactly matching the difficulty finds 144 blocks a day, so an epoch takes
+    # 14 days; Core measures first-to-last block, 2,015 intervals = 14 x 2015/2016 days,
+    # so the next difficulty is D x 14 / (14 x 2015/2016) = D x 2016/2015.
+    from simulator.protocol import hashrate_hs_from_difficulty
+
+    d0 = 100e12
+    h_ehs = float(hashrate_hs_from_difficulty(d0)) / 1e18
+    chain = simulate_chain(np.full(20, h_ehs), 2016 * 400 - 1, d0, epoch_elapsed_days=0.0)
+    assert chain.difficulty[0, -1] == pytest.approx(d0 * 2016 / 2015, rel=1e-12)

@@ -81,7 +81,7 @@ def run_both(res: ResolvedScenario) -> dict[str, Any]:
     n = model.scenario.paths
     assert n <= engine.BLOCK_PATHS
     price, rest = engine.market_block(
-        model, model.scenario.seed, 0, n, p.n_days, p.shock_days, p.shock_changes
+        model, p.market, model.scenario.seed, 0, n, p.n_days, p.shock_days, p.shock_changes
     )
     args = p.kernel_inputs(price, rest, model.market.price.start_usd)
     shape_out = (len(p.variables), len(p.out_days), n)

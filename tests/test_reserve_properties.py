@@ -124,7 +124,7 @@ def run(data: dict[str, Any]) -> tuple[engine.Plan, np.ndarray, np.ndarray, np.n
     model = resolve(data, "property", REGISTRY).model
     p = engine.plan(model)
     price, rest = engine.market_block(
-        model, model.scenario.seed, 0, N_PATHS, p.n_days, p.shock_days, p.shock_changes
+        model, p.market, model.scenario.seed, 0, N_PATHS, p.n_days, p.shock_days, p.shock_changes
     )
     out = np.empty((len(p.variables), len(p.out_days), N_PATHS), dtype=np.float32)
     final = np.empty((len(p.finals), N_PATHS))
