@@ -29,6 +29,7 @@ from cli_common import (
     user_errors,
 )
 from cli_history import backtest, calibrate, history_app
+from simulator.engine import plan
 from simulator.facts import DerivedFact, Fact, load_facts
 from simulator.scenario import PROVENANCES, ResolvedScenario, ScenarioError, load_scenario
 
@@ -129,7 +130,7 @@ def _print_fact(fact: Fact | DerivedFact) -> None:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files without running them; exit code 2 on the first bad one.
+    """Check scenario files (and the files they read) without running; exit code 2 if any is bad.
 
     Example: btcsim validate scenarios/*.toml
     """
@@ -137,6 +138,7 @@ def validate(
     for path in files:
         try:
             scenario = load_scenario(path)
+            plan(scenario.model, str(path))  # dated inputs, history and path files
         except ScenarioError as exc:
             err.print(f"error: {exc}", markup=False)
             bad += 1

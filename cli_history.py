@@ -265,6 +265,14 @@ def _print_backtest(
                 "start_height_method": result.start_height_method,
                 "halvings": [h._asdict() for h in result.halvings],
                 "difficulty_error": err_,
+                "operation": {
+                    "btc_mined": float(daily.btc_mined.sum()),
+                    "revenue_usd": float(daily.revenue_usd.sum()),
+                    "energy_usd": float(daily.energy_usd.sum()),
+                    "mean_network_share": float(daily.network_share.mean()),
+                }
+                if mined
+                else None,
                 "monthly": json.loads(
                     monthly.reset_index().astype({"month": str}).to_json(orient="records")
                 ),

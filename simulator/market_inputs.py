@@ -155,22 +155,28 @@ def _stream(seed: int, block: int, which: int) -> np.random.Generator:
 def _innovations(
     ps: PriceSpec, data: MarketData, rng: np.random.Generator, n: int, n_days: int
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Draw a price model's innovations (and its extra draws: jumps or indices)."""
+    """Draw a price model's innovations (and its extra draws: jumps or indices).
+
+    Models that draw several arrays from one stream (jump, bootstrap) draw a
+    full block of :data:`BLOCK_PATHS` rows and keep the first ``n``, so a
+    short last block gets the same paths as the same rows of a full one.
+    """
     if ps.model == "gbm" or ps.model == "powerlaw":
         return pr.draw_normals(rng, n, n_days), None
     if ps.model == "t":
         return heavy.draw_standard_t(rng, ps.degrees_of_freedom, n, n_days), None
     if ps.model == "jump":
-        z = pr.draw_normals(rng, n, n_days)
+        z = pr.draw_normals(rng, BLOCK_PATHS, n_days)[:n]
         jumps = heavy.draw_jumps(
-            rng, ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, n, n_days
-        )
-        return z, jumps
+            rng, ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, BLOCK_PATHS, n_days
+        )[:n]
+        return np.ascontiguousarray(z), np.ascontiguousarray(jumps)
     if ps.model == "bootstrap":
         assert data.boot_returns is not None
         idx = boot.stationary_bootstrap_indices(
-            rng, len(data.boot_returns), ps.mean_block_days, n, n_days
-        )
+            rng, len(data.boot_returns), ps.mean_block_days, BLOCK_PATHS, n_days
+        )[:n]
+        idx = np.ascontiguousarray(idx)
         return boot.standardised_innovations(data.boot_returns, idx), idx
     return None, None
 
