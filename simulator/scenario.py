@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from simulator import protocol as _p
 from simulator.facts import FactRegistry, UnknownFactError, load_facts
-from simulator.schema import Scenario
+from simulator.schema import Scenario, unused_market_keys
 from simulator.units import unit_for
 
 __all__ = [
@@ -413,8 +413,9 @@ def resolve(
                 file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
             )
     inputs: dict[str, ResolvedInput] = {}
+    unused = unused_market_keys(model)
     for key, value, description in _walk_model(model, ""):
-        if key in _SKIP_INPUTS or key.endswith(".name"):
+        if key in _SKIP_INPUTS or key.endswith(".name") or key in unused:
             continue
         if isinstance(value, dt.date):
             value = value.isoformat()

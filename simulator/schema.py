@@ -36,6 +36,9 @@ __all__ = [
     "Refresh",
     "Mining",
     "Scenario",
+    "PRICE_MODEL_FIELDS",
+    "NETWORK_MODEL_FIELDS",
+    "unused_market_keys",
 ]
 
 #: Price models accepted by the schema.
@@ -364,3 +367,76 @@ class Scenario(_Model):
     chain: Chain
     reserve: list[Reserve] = Field(default_factory=list)
     mining: list[Mining] = Field(default_factory=list)
+
+
+#: Fields of ``[market.price]`` that each price model reads (besides model, start_usd, shocks).
+PRICE_MODEL_FIELDS: dict[str, frozenset[str]] = {
+    "constant": frozenset(),
+    "cagr": frozenset({"growth_per_year"}),
+    "gbm": frozenset({"expected_return_per_year", "volatility_per_year"}),
+    "t": frozenset({"expected_return_per_year", "volatility_per_year", "degrees_of_freedom"}),
+    "jump": frozenset(
+        {
+            "expected_return_per_year",
+            "volatility_per_year",
+            "jump_intensity_per_year",
+            "jump_mean_log",
+            "jump_sd_log",
+        }
+    ),  # fmt: skip
+    "bootstrap": frozenset(
+        {"history_file", "window_start", "window_end", "mean_block_days", "target_return_per_year"}
+    ),
+    "powerlaw": frozenset(
+        {
+            "powerlaw_preset",
+            "powerlaw_intercept",
+            "powerlaw_slope",
+            "reversion_half_life_years",
+            "volatility_per_year",
+        }
+    ),  # fmt: skip
+    "csv": frozenset({"path_file", "path_column"}),
+}
+#: Fields of ``[market.network]`` that each network model reads (besides model, start_ehs,
+#: correlation_with_price).
+NETWORK_MODEL_FIELDS: dict[str, frozenset[str]] = {
+    "constant": frozenset(),
+    "growth": frozenset({"growth_per_year", "noise_volatility_per_year"}),
+    "gbm": frozenset({"expected_growth_per_year", "volatility_per_year"}),
+    "csv": frozenset({"path_file", "path_column"}),
+    "economic": frozenset(
+        {
+            "marginal_efficiency_j_per_th",
+            "efficiency_improvement_per_year",
+            "marginal_electricity_usd_per_kwh",
+            "all_in_cost_factor",
+            "adjustment_half_life_days",
+            "max_growth_per_month",
+            "noise_volatility_per_year",
+        }
+    ),  # fmt: skip
+}
+
+
+def unused_market_keys(model: Scenario) -> set[str]:
+    """Dotted keys of market fields that the scenario's chosen models do not read.
+
+    They are left out of the resolved inputs, so a GBM scenario does not list,
+    say, the Student-t degrees of freedom among its assumptions.
+    """
+    unused = set()
+    for section, spec, table, common in (
+        ("market.price", model.market.price, PRICE_MODEL_FIELDS, {"model", "start_usd", "shocks"}),
+        (
+            "market.network",
+            model.market.network,
+            NETWORK_MODEL_FIELDS,
+            {"model", "start_ehs", "correlation_with_price"},
+        ),
+    ):
+        used = table[spec.model] | common
+        unused |= {f"{section}.{name}" for name in type(spec).model_fields if name not in used}
+    if model.market.network.model in ("constant", "csv"):
+        unused.add("market.network.correlation_with_price")
+    return unused
