@@ -116,6 +116,9 @@ class Result:
         Raw recorded paths ``(variable, output day, path)`` when requested.
     variables : list of (entity, variable)
         Index of the first axis of ``paths``.
+    path_metrics : pandas.DataFrame or None
+        Per-path horizon value of every summary metric, one column per
+        ``"entity.metric"`` (for path-by-path comparisons).
     """
 
     scenario: str
@@ -125,6 +128,7 @@ class Result:
     meta: dict[str, Any]
     paths: np.ndarray | None = None
     variables: list[tuple[str, str]] = field(default_factory=list)
+    path_metrics: pd.DataFrame | None = None
 
     def metric(self, entity: str, metric: str, stat: str = "p50") -> float:
         """Return one summary statistic, e.g. ``metric("el_salvador", "value_usd")``."""

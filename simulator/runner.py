@@ -11,7 +11,7 @@ import pandas as pd
 from simulator.engine import BLOCK_PATHS, plan, simulate_arrays
 from simulator.results import Result, percentile_frame
 from simulator.scenario import ResolvedScenario, load_scenario
-from simulator.summary import summary_frame
+from simulator.summary import summary_and_path_metrics
 
 __all__ = ["simulate", "run_file"]
 
@@ -61,10 +61,12 @@ def simulate(
         "freq": p.freq,
         "provenance_counts": scenario.counts(),
     }
+    summary, path_metrics = summary_and_path_metrics(scenario.name, model, p, out, final)
     result = Result(
         scenario=scenario.name,
         percentiles=percentile_frame(scenario.name, p.variables, dates, out),
-        summary=summary_frame(scenario.name, model, p, out, final),
+        summary=summary,
+        path_metrics=path_metrics,
         inputs=inputs,
         meta=meta,
         paths=out if keep_paths else None,

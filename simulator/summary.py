@@ -27,21 +27,40 @@ from simulator.engine import Plan
 from simulator.results import summary_rows
 from simulator.schema import Scenario
 
-__all__ = ["summary_frame"]
+__all__ = ["summary_frame", "summary_and_path_metrics"]
 
 
 def summary_frame(
     name: str, model: Scenario, plan: Plan, out: np.ndarray, final: np.ndarray
 ) -> pd.DataFrame:
     """Build the summary frame (one row per entity and metric)."""
+    return summary_and_path_metrics(name, model, plan, out, final)[0]
+
+
+def summary_and_path_metrics(
+    name: str, model: Scenario, plan: Plan, out: np.ndarray, final: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Summary frame and the per-path horizon value of every metric.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row per entity and metric (p5 .. p95, mean).
+    path_metrics : pandas.DataFrame
+        One row per path, one float64 column per ``"entity.metric"``; the
+        values the summary's percentiles are taken over (what
+        :func:`simulator.compare.compare` compares path by path).
+    """
     f = {key: final[i] for i, key in enumerate(plan.finals)}
     v = {key: out[i, -1] for i, key in enumerate(plan.variables)}
     years = plan.n_days / 365.25
     rows: list[dict[str, Any]] = []
+    per_path: dict[str, np.ndarray] = {}
 
     def add(entity: str, metric: str, unit: str, values: Any, probability: bool = False) -> None:
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), final.shape[1:])
         rows.append(summary_rows(name, entity, metric, unit, values, probability))
+        per_path[f"{entity}.{metric}"] = values
 
     add("market", "price_usd", "USD/BTC", v[("market", "price_usd")])
     add("market", "network_hashrate_ehs", "EH/s", v[("market", "network_hashrate_ehs")])
@@ -78,4 +97,4 @@ def summary_frame(
             add(e, "breakeven_price_usd", "USD/BTC", v[(e, "breakeven_price_usd")])
             add(e, "mean_network_share", "fraction", f[(e, "mean_network_share")])
             add(e, "uncovered_cash_usd", "USD", f[(e, "uncovered_cash_usd")])
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(per_path)
