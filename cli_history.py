@@ -65,7 +65,8 @@ def history_summary(file: FileArg, as_json: JsonOpt = False) -> None:
     if gaps:
         shown = "; ".join(f"{a}..{b} ({n} d)" for a, b, n in gaps[:5])
         more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
-        out.print(f"gaps: {len(gaps)} missing runs, {sum(g[2] for g in gaps)} days: {shown}{more}")
+        runs = "1 missing run" if len(gaps) == 1 else f"{len(gaps)} missing runs"
+        out.print(f"gaps: {runs}, {sum(g[2] for g in gaps)} days: {shown}{more}")
     else:
         out.print("gaps: none (every day present)")
     table = Table(title="By calendar year (daily log returns, annualised)", title_justify="left")
@@ -137,6 +138,8 @@ def calibrate(
         fail(f"--model: expected one of {', '.join(CALIBRATE_MODELS)} (got {model!r})")
     if max_jumps is not None and model != "jump":
         fail("--max-jumps-per-year: only for --model jump")
+    if max_jumps is not None and not 0 < max_jumps <= 365:
+        fail(f"--max-jumps-per-year: must be in (0, 365] (got {max_jumps:g})")
     first, last = _window(window)
     frame = _load(file)
     try:
@@ -211,7 +214,9 @@ def backtest(
 
     Example: btcsim backtest ../shared/data/btc_daily.csv --from 2020-01-01 --to 2025-06-30
 
-    With a mining operation: add --scenario scenarios/baseline.toml --full-power
+    With a mining operation on the real network (it must be smaller than the network):
+    btcsim backtest ../shared/data/btc_daily.csv --from 2023-01-01 --scenario
+    scenarios/baseline.toml --full-power
     """
     from simulator.backtest import run_backtest
 
@@ -220,6 +225,10 @@ def backtest(
     except ValueError:
         fail(f"--from/--to: expected YYYY-MM-DD (got {start!r}, {end!r})")
         return
+    if last < first:
+        fail(f"--to: {last} is before --from {first}")
+    if full_power and scenario is None:
+        fail("--full-power needs --scenario FILE")
     op = None
     if scenario is not None:
         from simulator import load_scenario

@@ -36,10 +36,14 @@ Start state (end of the day before ``first``):
   ~100 blocks further ahead for good and halves on 2024-04-17, not 04-18.)
 
 Known differences: replaying 2020-01-01..2025-06-30 the simulated chain ends
-~250 blocks (1.7 days) ahead of the real one. About 140 of them come from
-Bitcoin Core measuring each epoch over 2,015 block intervals, which makes
-real difficulty 2016/2015 higher than :mod:`simulator.chain`'s (26 blocks a
-year); the rest from the 7-day smoothing (raw daily hashrate: ~170 in all).
+about 94 blocks (16 hours) ahead of the real one, mostly from the 7-day
+smoothing of the hashrate. (:mod:`simulator.chain` measures each epoch over
+2,015 block intervals as Bitcoin Core does; without that the lead was ~250.)
+
+Halving dates: both the simulated and the real date are the day on which the
+chain's height reaches the halving height, the real one by the data's own
+block counts (Coin Metrics' day buckets: block 840,000, mined 2024-04-20
+00:09 UTC, falls in its 2024-04-19 bucket).
 
 References
 ----------
@@ -252,11 +256,10 @@ def _halving_dates(
     ):
         crossed = daily.index[daily["sim_height"].to_numpy() >= height]
         sim_date = crossed[0].date() if len(crossed) else None
-        new = ERA_SUBSIDY_SAT[height // HALVING_INTERVAL] / SAT_PER_BTC
-        ratio = subsidy_per_block.to_numpy()  # starts on the day before the window
-        full = np.flatnonzero((np.abs(ratio[1:] - new) < 1e-9) & (ratio[:-1] > new + 1e-9))
-        days = subsidy_per_block.index[full + 1]
-        real_date = days[0].date() if len(days) else None
+        # The same rule for the real chain: the day its height (start + real blocks)
+        # reaches the halving height, in the data's own day buckets.
+        reached = daily.index[daily["real_height"].to_numpy() >= height]
+        real_date = reached[0].date() if len(reached) else None
         out.append(Halving(height, sim_date, real_date))
     return out
 
@@ -398,7 +401,12 @@ def run_backtest(
         own = schedule.own_ths / 1e6
         total = np.asarray(total_network_ehs(hashrate, own, False))  # the op is in the real total
         if np.any(own > total):
-            raise ValueError("the operation's hashrate exceeds the real network hashrate")
+            i = int(np.argmax(own > total))
+            raise ValueError(
+                f"the operation's {own[i]:,.1f} EH/s exceed the real network's "
+                f"{total[i]:,.1f} EH/s on {daily.index[i].date()}; start the backtest later "
+                "or use a smaller operation"
+            )
         share = np.asarray(network_share(own, total))
         reward = chain.subsidy_btc[0] + chain.fees_btc[0]
         mined = np.asarray(btc_mined_per_day(share, reward, operation.pool_fee))

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
-from simulator.calibration import Z95, Calibration, Estimate
+from simulator.calibration import Z95, Calibration, Estimate, checked
 from simulator.history import select_window
 from simulator.market.price import DAYS_PER_YEAR
 
@@ -451,5 +451,5 @@ def calibrate_price(
     window = f"{part.index[0].date()}:{part.index[-1].date()}"
     source = str(frame.attrs.get("source", "history"))
     if model == "jump":
-        return fit_jump(part["price_usd"], source, window, max_jumps_per_year)
-    return fits[model](part["price_usd"], source, window)
+        return checked(fit_jump(part["price_usd"], source, window, max_jumps_per_year))
+    return checked(fits[model](part["price_usd"], source, window))

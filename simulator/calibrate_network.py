@@ -70,7 +70,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from simulator.calibration import Z95, Calibration, Estimate
+from simulator.calibration import Z95, Calibration, Estimate, checked
 from simulator.history import select_window
 from simulator.market.economic import marginal_cost_usd_per_th_day
 
@@ -321,18 +321,20 @@ def fit_network_economic(
         f"95th percentile of {n_growth} daily 30-day growths of the 30-day mean; "
         "order-statistic interval, n_eff = n / 30",
     )
-    return Calibration(
-        model="network-economic",
-        section="market.network",
-        scenario_model="economic",
-        estimates=(half, all_in, noise, growth),
-        source=str(frame.attrs.get("source", "history")),
-        window=f"{part.index[0].date()}:{part.index[-1].date()}",
-        n_obs=n,
-        fixed={
-            "marginal_efficiency_j_per_th": float(efficiency_j_per_th),
-            "efficiency_improvement_per_year": float(efficiency_improvement_per_year),
-            "marginal_electricity_usd_per_kwh": float(electricity_usd_per_kwh),
-        },
-        comments=tuple(comments),
+    return checked(
+        Calibration(
+            model="network-economic",
+            section="market.network",
+            scenario_model="economic",
+            estimates=(half, all_in, noise, growth),
+            source=str(frame.attrs.get("source", "history")),
+            window=f"{part.index[0].date()}:{part.index[-1].date()}",
+            n_obs=n,
+            fixed={
+                "marginal_efficiency_j_per_th": float(efficiency_j_per_th),
+                "efficiency_improvement_per_year": float(efficiency_improvement_per_year),
+                "marginal_electricity_usd_per_kwh": float(electricity_usd_per_kwh),
+            },
+            comments=tuple(comments),
+        )
     )

@@ -11,11 +11,11 @@ from and whose range is the estimate's confidence interval.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-__all__ = ["Estimate", "Calibration", "Z95"]
+__all__ = ["Estimate", "Calibration", "Z95", "checked"]
 
 #: Two-sided 95 % normal quantile: low/high are value -/+ Z95 * se.
 Z95 = 1.959963984540054
@@ -143,3 +143,62 @@ class Calibration:
             [(e.key, e.value, e.se, e.low, e.high, e.method) for e in self.estimates],
             columns=["key", "value", "se", "low", "high", "method"],
         )
+
+
+def _problem(cal: Calibration, values: dict[str, float]) -> tuple[str, str] | None:
+    """First (key, message) the scenario schema rejects in ``values``, or None."""
+    from pydantic import ValidationError
+
+    from simulator.schema import NetworkSpec, PriceSpec
+
+    spec: type[PriceSpec] | type[NetworkSpec]
+    if cal.section == "market.price":
+        spec, base = PriceSpec, {"model": cal.scenario_model, "start_usd": 1.0}
+    else:
+        spec, base = NetworkSpec, {"model": cal.scenario_model, "start_ehs": 1.0}
+    for key, v in values.items():
+        if not math.isfinite(v):
+            return key, f"not a finite number (got {v})"
+    try:
+        spec.model_validate({**base, **cal.fixed, **values})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else cal.estimates[0].key
+        return key, str(first["msg"])
+    return None
+
+
+def checked(cal: Calibration) -> Calibration:
+    """Make sure the snippet pastes into a valid scenario.
+
+    An estimate the schema rejects (for example a Student-t fit whose degrees
+    of freedom sit on the bound of 2, which drives sigma and mu out of range)
+    means the model does not fit the window: :class:`ValueError`. A range end
+    that is not finite or not valid is replaced by the point estimate, and a
+    comment says so.
+
+    Raises
+    ------
+    ValueError
+        If a point estimate is not valid in a scenario.
+    """
+    point = {e.key: e.value for e in cal.estimates}
+    bad = _problem(cal, point)
+    if bad is not None:
+        key, message = bad
+        raise ValueError(
+            f"the {cal.model} fit on {cal.window} gives {key} = {point.get(key, math.nan):.6g}, "
+            f"which a scenario does not accept ({message}): the model does not fit this "
+            "window; try a longer or more recent window, or another model"
+        )
+    fixed_up, comments = [], list(cal.comments)
+    for e in cal.estimates:
+        low, high = e.low, e.high
+        if _problem(cal, {**point, e.key: low}) is not None:
+            low = e.value
+        if _problem(cal, {**point, e.key: high}) is not None:
+            high = e.value
+        if (low, high) != (e.low, e.high):
+            comments.append(f"{e.key}: no valid 95 % range; low/high set to the estimate")
+        fixed_up.append(Estimate(e.key, e.value, e.se, low, high, e.method))
+    return replace(cal, estimates=tuple(fixed_up), comments=tuple(comments))

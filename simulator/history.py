@@ -92,6 +92,22 @@ _LAYOUTS: dict[str, tuple[str, dict[str, tuple[str, float]]]] = {
 }
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _dates(column: pd.Series, name: str, shown: str) -> pd.DatetimeIndex:
+    """Parse ``YYYY-MM-DD`` (optionally followed by a time: ``T...`` or a space)."""
+    text = column.str.strip()
+    rest = text.str[10:]
+    ok_rest = (rest == "") | rest.str.startswith("T") | rest.str.startswith(" ")
+    dates = pd.to_datetime(text.str[:10].where(ok_rest), format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        bad = column.iloc[int(np.flatnonzero(dates.isna().to_numpy())[0])]
+        raise HistoryError(shown, f"{name}: not a date (got {bad!r}, expected YYYY-MM-DD)")
+    return pd.DatetimeIndex(dates, name="date")
+
+
 class HistoryError(ValueError):
     """A problem with a history file, reported as ``FILE: message``."""
 
@@ -161,11 +177,11 @@ def load_history(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     shown = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
     except FileNotFoundError:
         raise HistoryError(shown, "file not found") from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise HistoryError(shown, f"cannot read CSV ({exc})") from None
+        raise HistoryError(shown, f"cannot read CSV ({_one_line(exc)})") from None
     except pd.errors.EmptyDataError:
         raise HistoryError(shown, "the file is empty") from None
     fmt, date_col, mapping = _layout([str(c).strip() for c in raw.columns], shown)
@@ -174,12 +190,7 @@ def load_history(path: str | Path) -> pd.DataFrame:
     raw = raw[raw[price_col].str.strip() != ""]
     if raw.empty:
         raise HistoryError(shown, "no rows with a price")
-    dates = pd.to_datetime(raw[date_col].str.strip().str[:10], format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        bad = raw[date_col].iloc[row]
-        raise HistoryError(shown, f"{date_col}: not a date (got {bad!r}, expected YYYY-MM-DD)")
-    index = pd.DatetimeIndex(dates, name="date")
+    index = _dates(raw[date_col], date_col, shown)
     if index.has_duplicates:
         raise HistoryError(
             shown, f"{date_col}: duplicate date {index[index.duplicated()][0].date()}"
@@ -195,13 +206,16 @@ def load_history(path: str | Path) -> pd.DataFrame:
         if src not in raw.columns or std in frame.columns:
             continue
         text = raw[src].str.strip()
-        values = pd.to_numeric(text.where(text != ""), errors="coerce")
-        if values.isna().any() and std == "price_usd":
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(np.float64)
+        # Blank cells are allowed (Coin Metrics leaves early fields empty); text that
+        # is not a number, and infinities, are errors.
+        bad = (np.isnan(values) & (text != "").to_numpy()) | np.isinf(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
             raise HistoryError(
                 shown, f"{src}: not a number on {index[row].date()} (got {raw[src].iloc[row]!r})"
             )
-        frame[std] = values.to_numpy(dtype=np.float64) * factor
+        frame[std] = values * factor
     for std in ("price_usd", "hashrate_ehs"):
         if std in frame.columns and (frame[std] <= 0).any():
             day = frame.index[np.flatnonzero((frame[std] <= 0).to_numpy())[0]].date()
@@ -254,8 +268,9 @@ def select_window(
     ]
     if len(part) < min_days:
         have = f"{frame.index[0].date()}..{frame.index[-1].date()}"
+        window = f"the window {first}:{last}" if first or last else "the file"
         raise ValueError(
-            f"the window {first or ''}:{last or ''} holds {len(part)} days of data "
+            f"{window} holds {len(part)} days of data "
             f"(need at least {min_days}; the file covers {have})"
         )
     return part
@@ -286,11 +301,11 @@ def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
     path = Path(path)
     shown = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
     except FileNotFoundError:
         raise HistoryError(shown, "file not found") from None
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise HistoryError(shown, f"cannot read CSV ({exc})") from None
+        raise HistoryError(shown, f"cannot read CSV ({_one_line(exc)})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     date_col = next((c for c in ("date", "time") if c in raw.columns), None)
     if date_col is None:
@@ -302,11 +317,7 @@ def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
         values = [column]
     if not values:
         raise HistoryError(shown, "no value columns beside the date")
-    dates = pd.to_datetime(raw[date_col].str.strip().str[:10], format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        bad = raw[date_col][dates.isna()].iloc[0]
-        raise HistoryError(shown, f"{date_col}: not a date (got {bad!r}, expected YYYY-MM-DD)")
-    index = pd.DatetimeIndex(dates, name="date")
+    index = _dates(raw[date_col], date_col, shown)
     if index.has_duplicates:
         raise HistoryError(
             shown, f"{date_col}: duplicate date {index[index.duplicated()][0].date()}"

@@ -85,9 +85,14 @@ def _bootstrap_returns(ps: PriceSpec, file: str) -> tuple[np.ndarray, float]:
             file, key, f"the window has a gap after {gap}; bootstrap needs consecutive days"
         )
     returns = np.diff(np.log(part["price_usd"].to_numpy()))
-    shift = 0.0
-    if ps.target_return_per_year is not None:
-        shift = boot.recentre_shift(returns, ps.target_return_per_year)
+    try:
+        if np.ptp(returns) == 0:
+            raise ValueError("every daily return in the window is the same; nothing to resample")
+        shift = 0.0
+        if ps.target_return_per_year is not None:
+            shift = boot.recentre_shift(returns, ps.target_return_per_year)
+    except ValueError as exc:
+        raise ScenarioError(file, key, f"{exc} (file {ps.history_file})") from None
     return returns, shift
 
 

@@ -21,6 +21,8 @@ SUFFIX_UNITS: dict[str, str] = {
     "_btc_per_block": "BTC/block",
     "_j_per_th": "J/TH",
     "_per_year": "1/yr",
+    "volatility_per_year": "1/sqrt(yr)",
+    "_per_month": "1/month",
     "_usd": "USD",
     "_btc": "BTC",
     "_mw": "MW",

@@ -83,6 +83,9 @@ def test_btcsim_powerlaw_preset_is_the_fit_on_the_whole_file(data: Path) -> None
         (["--window", "2018-01-01"], "--window: expected FROM:TO"),
         (["--window", "2030-01-01:2031-01-01"], "the window 2030-01-01:2031-01-01 holds 0 days"),
         (["--max-jumps-per-year", "12"], "--max-jumps-per-year: only for --model jump"),
+        (["--model", "jump", "--max-jumps-per-year", "0"], "--max-jumps-per-year: must be in"),
+        # Over the whole file the t fit's degrees of freedom hit 2: refused, not pasted.
+        (["--model", "t"], "which a scenario does not accept"),
     ],
 )
 def test_calibrate_errors(data: Path, args: list[str], message: str) -> None:
@@ -97,7 +100,7 @@ def test_backtest_prints_and_saves(data: Path, tmp_path: Path) -> None:
     args = ["backtest", str(data), "--from", "2023-01-01", "--to", "2024-12-31", "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "halving at height 840,000: simulated 2024-04-19, real 2024-04-20" in result.output
+    assert "halving at height 840,000: simulated 2024-04-19, real 2024-04-19" in result.output
     assert "difficulty tracking error" in result.output
     monthly = pd.read_csv(out / "monthly.csv")
     assert len(monthly) == 24
@@ -127,6 +130,9 @@ def test_backtest_with_an_operation(data: Path) -> None:
         (["--from", "2031-01-01", "--to", "2031-12-31"], "2031-01-01"),
         (["--from", "01/01/2020"], "--from/--to: expected YYYY-MM-DD"),
         (["--operation", "x"], "--operation needs --scenario FILE"),
+        (["--from", "2025-01-01", "--to", "2020-01-01"], "--to: 2020-01-01 is before --from"),
+        (["--full-power"], "--full-power needs --scenario FILE"),
+        (["--scenario", "scenarios/baseline.toml", "--full-power"], "exceed the real network"),
     ],
 )
 def test_backtest_errors(data: Path, args: list[str], message: str) -> None:

@@ -87,6 +87,13 @@ def test_real_file_reads_whole_and_matches_readme() -> None:
         ("date,price_usd\n2024-01-01,1\n2024-13-02,3\n", "not a date (got '2024-13-02'"),
         ("date,price_usd\n2024-01-01,1\n2024-01-02,abc\n", "not a number on 2024-01-02"),
         ("date,price_usd,hashrate_ehs\n2024-01-01,1,0\n", "hashrate_ehs: must be > 0"),
+        (
+            "date,price_usd\n2024-01-01,1\n2024-01-02,inf\n",
+            "not a number on 2024-01-02 (got 'inf')",
+        ),
+        ("date,price_usd,hashrate_ehs\n2024-01-01,1,abc\n", "hashrate_ehs: not a number on"),
+        ("date,price_usd\n2024-01-01xyz,1\n", "not a date (got '2024-01-01xyz'"),
+        ('date,price_usd\n2024-01-01,"1\n', "cannot read CSV"),
     ],
 )
 def test_bad_history_files(tmp_path: Path, text: str, message: str) -> None:
@@ -95,6 +102,7 @@ def test_bad_history_files(tmp_path: Path, text: str, message: str) -> None:
         load_history(path)
     assert str(info.value).startswith(f"{path}: ")
     assert message in str(info.value)
+    assert "\n" not in str(info.value)  # one line on the command line
 
 
 def test_gaps_are_reported(tmp_path: Path) -> None:
