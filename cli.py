@@ -18,16 +18,21 @@ from rich.table import Table
 
 from cli_common import (
     BASELINE,
+    AddressOpt,
+    BackendOpt,
     JsonOpt,
     SetOpt,
+    WorkersOpt,
     _emit_json,
     _fmt,
     _spread,
+    check_backend,
     err,
     fail,
     out,
     user_errors,
 )
+from cli_compare import compare_cmd, sensitivity_cmd, sweep_cmd
 from cli_history import backtest, calibrate, history_app
 from simulator.engine import plan
 from simulator.facts import DerivedFact, Fact, load_facts
@@ -286,7 +291,9 @@ def run(
     ] = None,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress.")] = False,
-    workers: Annotated[int | None, typer.Option(help="Threads (default: up to 2).", min=1)] = None,
+    workers: WorkersOpt = None,
+    backend: BackendOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Run scenarios and print a summary per reserve and mining operation.
 
@@ -298,6 +305,7 @@ def run(
 
     if freq is not None and freq not in ("D", "W", "M"):
         fail(f"--freq: expected D, W or M (got {freq!r})")
+    backend = check_backend(backend, address)
     sets = list(overrides or [])
     sets += [f"scenario.paths={paths}"] if paths is not None else []
     sets += [f"scenario.seed={seed}"] if seed is not None else []
@@ -330,6 +338,8 @@ def run(
                     scenario,
                     freq=freq,
                     workers=workers,
+                    backend=backend,
+                    address=address,
                     progress=lambda n, t=task: bar.advance(t, n),
                 )
         result.save(target, command=" ".join(["btcsim", *sys.argv[1:]]))
@@ -374,6 +384,9 @@ def run(
 app.add_typer(history_app, name="history")
 app.command()(calibrate)
 app.command()(backtest)
+app.command("compare")(compare_cmd)
+app.command("sweep")(sweep_cmd)
+app.command("sensitivity")(sensitivity_cmd)
 
 
 def main() -> None:

@@ -25,6 +25,34 @@ SetOpt = Annotated[
     typer.Option("--set", "-s", help="Override an input: dotted.key=value (repeatable)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress.")]
+PathsOpt = Annotated[int | None, typer.Option(help="Monte Carlo paths.", min=1)]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed.", min=0)]
+YearsOpt = Annotated[float | None, typer.Option(help="Horizon in years.")]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="serial, threads, processes or dask (default: $BTCSIM_BACKEND, else threads)."
+    ),
+]
+AddressOpt = Annotated[
+    str | None, typer.Option(help="dask only: scheduler of an existing cluster, tcp://host:port.")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Threads (default up to 2), processes (all cores) or dask workers.", min=1),
+]
+
+
+def run_sets(
+    overrides: list[str] | None, paths: int | None, seed: int | None, years: float | None
+) -> list[str]:
+    """``--set`` overrides plus those implied by ``--paths``, ``--seed`` and ``--years``."""
+    sets = list(overrides or [])
+    sets += [f"scenario.paths={paths}"] if paths is not None else []
+    sets += [f"scenario.seed={seed}"] if seed is not None else []
+    sets += [f"scenario.horizon_years={years}"] if years is not None else []
+    return sets
 
 
 def fail(message: str) -> None:
@@ -76,3 +104,28 @@ def _spread(low: float | None, high: float | None, unit: str = "") -> str:
 
 def _emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def check_backend(backend: str | None, address: str | None) -> str:
+    """Resolve ``--backend`` (or ``$BTCSIM_BACKEND``) and check it before any work.
+
+    Exits with code 2 and one line for an unknown name, an ``--address``
+    without the dask backend, or dask not installed.
+    """
+    from simulator.backends import BACKENDS, default_backend
+
+    try:
+        name = backend or default_backend()
+    except ValueError as exc:
+        fail(str(exc))
+        raise AssertionError from None  # unreachable: fail exits
+    if name not in BACKENDS:
+        fail(f"--backend: expected one of {', '.join(BACKENDS)} (got {name!r})")
+    if address is not None and name != "dask":
+        fail(f"--address: only with --backend dask (got backend {name!r})")
+    if name == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            fail("--backend dask needs dask: pip install -e '.[dask]'")
+    return name

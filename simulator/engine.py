@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +41,22 @@ from simulator.mining import build_schedule, day_index
 from simulator.scenario import ResolvedScenario, ScenarioError
 from simulator.schema import Scenario
 
-__all__ = ["BLOCK_PATHS", "Plan", "plan", "market_block", "simulate_arrays", "output_days"]
+__all__ = [
+    "BLOCK_PATHS",
+    "Plan",
+    "plan",
+    "market_block",
+    "compute_block",
+    "cached_plan",
+    "block_slice",
+    "n_blocks",
+    "simulate_arrays",
+    "output_days",
+]
 
 _DAYS_PER_YEAR = 365.25
+_PLAN_CACHE_SIZE = 8
+_PLANS: OrderedDict[Hashable, Plan] = OrderedDict()
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -223,42 +237,99 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
     )
 
 
+def cached_plan(key: Hashable, model: Scenario, file: str = "", freq: str | None = None) -> Plan:
+    """:func:`plan`, kept for the last few keys in this process (worker processes).
+
+    The caller picks ``key``; :mod:`simulator.backends` uses ``(run id, variant)``
+    so that a long-lived worker never reuses a plan (and its files) across runs.
+    """
+    found = _PLANS.get(key)
+    if found is not None:
+        _PLANS.move_to_end(key)
+        return found
+    made = _PLANS[key] = plan(model, file, freq)
+    while len(_PLANS) > _PLAN_CACHE_SIZE:
+        _PLANS.popitem(last=False)
+    return made
+
+
+def block_slice(n_paths: int, block: int) -> slice:
+    """Paths of block ``block`` in a run of ``n_paths`` paths (the last block may be short)."""
+    lo = block * BLOCK_PATHS
+    return slice(lo, min(lo + BLOCK_PATHS, n_paths))
+
+
+def n_blocks(n_paths: int) -> int:
+    """Number of path blocks of :data:`BLOCK_PATHS` in a run of ``n_paths`` paths."""
+    return -(-n_paths // BLOCK_PATHS)
+
+
+def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run one block of paths.
+
+    Depends only on ``(model, plan_, block)``: the seed and block index fix
+    its random streams, so any process computing it gets the same bits.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario (seed, paths, market section).
+    plan_ : Plan
+        From :func:`plan` for the same model.
+    block : int
+        Block index, ``0 <= block < n_blocks(paths)``.
+
+    Returns
+    -------
+    out : numpy.ndarray
+        ``(V, n_out, n)`` float32 recorded state of the block's ``n`` paths.
+    final : numpy.ndarray
+        ``(F, n)`` float64 horizon values.
+    """
+    p = plan_
+    span = block_slice(model.scenario.paths, block)
+    n = span.stop - span.start
+    price, rest = market_block(
+        model, p.market, model.scenario.seed, block, n, p.n_days, p.shock_days, p.shock_changes
+    )
+    out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
+    final = np.empty((len(p.finals), n))
+    k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)  # type: ignore[call-arg]  # numba stubs
+    return out, final
+
+
 def simulate_arrays(
     scenario: ResolvedScenario,
     plan_: Plan,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run every path block; return ``out (V, n_out, paths)`` and ``final (F, paths)``."""
+    """Run every path block in threads; return ``out (V, n_out, paths)`` and ``final (F, paths)``.
+
+    The in-process path of one scenario; :func:`simulator.backends.simulate_many`
+    runs many scenarios on any backend with the same blocks.
+    """
     model = scenario.model
-    n_paths, seed = model.scenario.paths, model.scenario.seed
+    n_paths = model.scenario.paths
     p = plan_
     out = np.empty((len(p.variables), len(p.out_days), n_paths), dtype=np.float32)
     final = np.empty((len(p.finals), n_paths))
-    n_blocks = -(-n_paths // BLOCK_PATHS)
+    count = n_blocks(n_paths)
 
     def run(block: int) -> int:
-        lo = block * BLOCK_PATHS
-        n = min(BLOCK_PATHS, n_paths - lo)
-        price, rest = market_block(
-            model, p.market, seed, block, n, p.n_days, p.shock_days, p.shock_changes
-        )
-        o = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
-        f = np.empty((len(p.finals), n))
-        k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), o, f)  # type: ignore[call-arg]  # numba stubs
-        out[:, :, lo : lo + n] = o
-        final[:, lo : lo + n] = f
-        return n
+        span = block_slice(n_paths, block)
+        out[:, :, span], final[:, span] = compute_block(model, p, block)
+        return span.stop - span.start
 
-    n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), n_blocks))
+    n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), count))
     if n_workers == 1:
-        for b in range(n_blocks):
+        for b in range(count):
             done = run(b)
             if progress:
                 progress(done)
     else:
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            for done in pool.map(run, range(n_blocks)):
+            for done in pool.map(run, range(count)):
                 if progress:
                     progress(done)
     return out, final

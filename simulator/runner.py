@@ -1,19 +1,98 @@
-"""``simulate``: run a resolved scenario and package the outcome as a Result."""
+"""``simulate``: run a resolved scenario and package the outcome as a Result.
+
+:func:`package` and :func:`make_result` turn a variant's assembled paths into
+a :class:`~simulator.results.Result`; every backend of
+:mod:`simulator.backends` packages through them, in the parent process or in
+a worker.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from simulator.engine import BLOCK_PATHS, plan, simulate_arrays
+from simulator.engine import BLOCK_PATHS, Plan
 from simulator.results import Result, percentile_frame
-from simulator.scenario import ResolvedScenario, load_scenario
+from simulator.scenario import ResolvedScenario, ScenarioError, load_scenario
+from simulator.schema import Scenario
 from simulator.summary import summary_and_path_metrics
 
-__all__ = ["simulate", "run_file"]
+__all__ = ["simulate", "run_file", "Packed", "package", "make_result"]
+
+
+@dataclass
+class Packed:
+    """Everything of a Result that is computed from the paths (small, picklable)."""
+
+    percentiles: pd.DataFrame
+    summary: pd.DataFrame
+    path_metrics: pd.DataFrame
+    paths: np.ndarray | None
+    variables: list[tuple[str, str]]
+    end_date: str
+    days: int
+    freq: str
+
+
+def package(
+    name: str,
+    model: Scenario,
+    plan: Plan,
+    out: np.ndarray,
+    final: np.ndarray,
+    keep_paths: bool,
+    threads: int = 1,
+) -> Packed:
+    """Percentiles, summary and per-path metrics of ``out (V, n_out, paths)`` and ``final``.
+
+    ``threads``: threads for the percentiles (2 for the ``threads`` backend,
+    1 elsewhere so ``serial`` really is one thread and process workers do not
+    oversubscribe the cores).
+    """
+    summary, path_metrics = summary_and_path_metrics(name, model, plan, out, final)
+    return Packed(
+        percentiles=percentile_frame(
+            name, plan.variables, plan.dates[plan.out_days], out, threads=threads
+        ),
+        summary=summary,
+        path_metrics=path_metrics,
+        paths=out if keep_paths else None,
+        variables=plan.variables,
+        end_date=plan.dates[-1].date().isoformat(),
+        days=plan.n_days,
+        freq=plan.freq,
+    )
+
+
+def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]) -> Result:
+    """The Result of ``scenario``; ``meta`` (backend, workers, seconds) is added to its meta."""
+    model = scenario.model
+    return Result(
+        scenario=scenario.name,
+        percentiles=packed.percentiles,
+        summary=packed.summary,
+        path_metrics=packed.path_metrics,
+        inputs=pd.DataFrame([i.__dict__ for i in scenario.inputs.values()]),
+        meta={
+            "file": scenario.path,
+            "seed": model.scenario.seed,
+            "paths": model.scenario.paths,
+            "block_paths": BLOCK_PATHS,
+            "start_date": model.scenario.start_date.isoformat(),
+            "end_date": packed.end_date,
+            "days": packed.days,
+            "freq": packed.freq,
+            "provenance_counts": scenario.counts(),
+            **meta,
+        },
+        paths=packed.paths,
+        variables=packed.variables,
+    )
 
 
 def simulate(
@@ -23,6 +102,8 @@ def simulate(
     workers: int | None = None,
     keep_paths: bool = False,
     progress: Callable[[int], None] | None = None,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> Result:
     """Run a scenario's Monte Carlo and return a :class:`Result`.
 
@@ -34,46 +115,45 @@ def simulate(
         Output frequency; the scenario's ``freq`` by default (auto: daily up
         to 2 years, monthly beyond).
     workers : int, optional
-        Threads running path blocks (default: up to 2). Results do not depend on it.
+        Threads or processes running path blocks (default: up to 2 threads).
+        Results do not depend on it.
     keep_paths : bool
         Keep the raw recorded paths in ``Result.paths``.
     progress : callable, optional
         Called with the number of paths finished after each block.
+    backend : {"serial", "threads", "processes", "dask"}, optional
+        Where blocks run (see :mod:`simulator.backends`); ``BTCSIM_BACKEND``
+        or ``"threads"`` by default. Results do not depend on it.
+    address : str, optional
+        Scheduler of an existing dask cluster (backend ``dask`` only).
 
     Returns
     -------
     Result
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario cannot be run (a missing or malformed file, a date
+        before the start); a failure inside a worker is reported the same way,
+        chained to the original exception.
     """
-    began = time.perf_counter()
-    model = scenario.model
-    p = plan(model, scenario.path, freq)
-    out, final = simulate_arrays(scenario, p, workers, progress)
-    dates = p.dates[p.out_days]
-    inputs = pd.DataFrame([i.__dict__ for i in scenario.inputs.values()])
-    meta = {
-        "file": scenario.path,
-        "seed": model.scenario.seed,
-        "paths": model.scenario.paths,
-        "block_paths": BLOCK_PATHS,
-        "start_date": model.scenario.start_date.isoformat(),
-        "end_date": p.dates[-1].date().isoformat(),
-        "days": p.n_days,
-        "freq": p.freq,
-        "provenance_counts": scenario.counts(),
-    }
-    summary, path_metrics = summary_and_path_metrics(scenario.name, model, p, out, final)
-    result = Result(
-        scenario=scenario.name,
-        percentiles=percentile_frame(scenario.name, p.variables, dates, out),
-        summary=summary,
-        path_metrics=path_metrics,
-        inputs=inputs,
-        meta=meta,
-        paths=out if keep_paths else None,
-        variables=p.variables,
+    from simulator.backends import VariantError, simulate_many  # backends packages via this module
+
+    (outcome,) = simulate_many(
+        [scenario],
+        backend=backend,
+        workers=workers,
+        address=address,
+        freq=freq,
+        keep_paths=keep_paths,
+        progress=progress,
     )
-    result.meta["seconds"] = round(time.perf_counter() - began, 3)
-    return result
+    if isinstance(outcome, VariantError):
+        if isinstance(outcome.error, ScenarioError):
+            raise outcome.error
+        raise ScenarioError(scenario.path, "", outcome.message) from outcome.error
+    return outcome
 
 
 def run_file(path: str | Path, overrides: list[str] | None = None, **kwargs: object) -> Result:
