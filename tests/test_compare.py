@@ -343,7 +343,8 @@ def test_backend_is_passed_through_and_does_not_change_results(tariffs: Comparis
 def test_cli_compare_errors(tmp_path: Path) -> None:
     args = ["compare", str(SUBSIDISED), str(COST_REFLECTIVE), "--paths", "10", "--out"]
     backend = runner.invoke(app, [*args, str(tmp_path / "b"), "--backend", "nope"])
-    assert backend.exit_code == 2 and "--backend: expected one of" in _one_error_line(backend.output)
+    assert backend.exit_code == 2
+    assert "--backend: expected one of" in _one_error_line(backend.output)
     assert not (tmp_path / "b").exists()
     one = runner.invoke(app, ["compare", str(BASELINE)])
     assert one.exit_code == 2 and "at least two" in _one_error_line(one.output)
