@@ -21,6 +21,7 @@ from cli_common import (
     AddressOpt,
     BackendOpt,
     JsonOpt,
+    PlotOpt,
     SetOpt,
     WorkersOpt,
     _emit_json,
@@ -31,6 +32,7 @@ from cli_common import (
     fail,
     out,
     user_errors,
+    write_figures,
 )
 from cli_compare import compare_cmd, sensitivity_cmd, sweep_cmd
 from cli_history import backtest, calibrate, history_app
@@ -294,10 +296,11 @@ def run(
     workers: WorkersOpt = None,
     backend: BackendOpt = None,
     address: AddressOpt = None,
+    plot: PlotOpt = False,
 ) -> None:
     """Run scenarios and print a summary per reserve and mining operation.
 
-    Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base
+    Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -340,9 +343,14 @@ def run(
                     workers=workers,
                     backend=backend,
                     address=address,
+                    keep_paths=plot,
                     progress=lambda n, t=task: bar.advance(t, n),
                 )
         result.save(target, command=" ".join(["btcsim", *sys.argv[1:]]))
+        if plot:
+            from simulator.plots import figures_for_result
+
+            write_figures(figures_for_result(result), target)
         summaries.append((result, target))
     if as_json:
         _emit_json(
@@ -376,7 +384,9 @@ def run(
             markup=False,
         )
         out.print(
-            f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json)",
+            f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json"
+            + (", *.png" if plot else "")
+            + ")",
             markup=False,
         )
 

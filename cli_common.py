@@ -129,3 +129,15 @@ def check_backend(backend: str | None, address: str | None) -> str:
         except ImportError:
             fail("--backend dask needs dask: pip install -e '.[dask]'")
     return name
+
+
+PlotOpt = Annotated[
+    bool, typer.Option("--plot/--no-plot", help="Also write PNG figures next to the CSV files.")
+]
+
+
+def write_figures(figures: dict[str, Any], target: Path) -> list[Path]:
+    """Save figures as PNGs into ``target`` and close nothing global (no pyplot)."""
+    from simulator.plots import save_figures
+
+    return save_figures(figures, target)

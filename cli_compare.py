@@ -18,6 +18,7 @@ from cli_common import (
     BackendOpt,
     JsonOpt,
     PathsOpt,
+    PlotOpt,
     QuietOpt,
     SeedOpt,
     SetOpt,
@@ -31,6 +32,7 @@ from cli_common import (
     out,
     run_sets,
     user_errors,
+    write_figures,
 )
 from simulator.variants import CompareError, metric_stats, safe_name
 
@@ -118,6 +120,7 @@ def compare_cmd(
         ),
     ] = False,
     as_json: JsonOpt = False,
+    plot: PlotOpt = False,
     quiet: QuietOpt = False,
     backend: BackendOpt = None,
     address: AddressOpt = None,
@@ -152,6 +155,10 @@ def compare_cmd(
             scenarios, backend=backend, workers=workers, address=address, progress=advance
         )
     result.save(target, command=_command(), each=each)
+    if plot:
+        from simulator.plots import figures_for_comparison
+
+        write_figures(figures_for_comparison(result), target)
     if as_json:
         _emit_json(
             {
@@ -255,6 +262,7 @@ def sweep_cmd(
     overrides: SetOpt = None,
     out_dir: OutOpt = None,
     as_json: JsonOpt = False,
+    plot: PlotOpt = False,
     quiet: QuietOpt = False,
     backend: BackendOpt = None,
     address: AddressOpt = None,
@@ -282,6 +290,10 @@ def sweep_cmd(
             plan, backend=backend, workers=workers, address=address, progress=advance
         )
     result.save(target, command=_command())
+    if plot:
+        from simulator.plots import figures_for_sweep
+
+        write_figures(figures_for_sweep(result), target)
     if as_json:
         hm = result.heatmap
         _emit_json(
@@ -386,6 +398,7 @@ def sensitivity_cmd(
     overrides: SetOpt = None,
     out_dir: OutOpt = None,
     as_json: JsonOpt = False,
+    plot: PlotOpt = False,
     quiet: QuietOpt = False,
     backend: BackendOpt = None,
     address: AddressOpt = None,
@@ -422,6 +435,10 @@ def sensitivity_cmd(
             plan, backend=backend, workers=workers, address=address, progress=advance
         )
     result.save(target, command=_command())
+    if plot:
+        from simulator.plots import figures_for_sensitivity
+
+        write_figures(figures_for_sensitivity(result), target)
     if as_json:
         _emit_json(
             {
