@@ -36,6 +36,7 @@ from cli_common import (
 )
 from cli_compare import compare_cmd, sensitivity_cmd, sweep_cmd
 from cli_history import backtest, calibrate, history_app
+from cli_report import report_cmd
 from simulator.engine import plan
 from simulator.facts import DerivedFact, Fact, load_facts
 from simulator.scenario import PROVENANCES, ResolvedScenario, ScenarioError, load_scenario
@@ -394,6 +395,7 @@ def run(
 app.add_typer(history_app, name="history")
 app.command()(calibrate)
 app.command()(backtest)
+app.command("report")(report_cmd)
 app.command("compare")(compare_cmd)
 app.command("sweep")(sweep_cmd)
 app.command("sensitivity")(sensitivity_cmd)
