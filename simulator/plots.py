@@ -44,6 +44,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from simulator.plots_analysis import sobol_chart, sweep_chart, sweep_heatmap, tornado_chart
 from simulator.plots_extra import (
     PROVENANCE_COLORS,
     VarInfo,
@@ -52,10 +53,6 @@ from simulator.plots_extra import (
     halving_dates,
     new_figure,
     provenance_lines,
-    sobol_chart,
-    sweep_chart,
-    sweep_heatmap,
-    tornado_chart,
     value_text,
     var_info,
 )
