@@ -73,6 +73,30 @@ def _progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[int]
         yield lambda n: bar.advance(task, n)
 
 
+def _run_save_plot(
+    label: str,
+    total: int,
+    disabled: bool,
+    run: Callable[[Callable[[int], None]], Any],
+    target: Path,
+    figures: str | None,
+    **save: Any,
+) -> Any:
+    """Run with a progress bar, save to ``target``, and write figures when asked.
+
+    ``figures`` names the :mod:`simulator.plots` function that draws the
+    result; plotting (and matplotlib) is imported only when it is given.
+    """
+    with _progress(total, label, disabled) as advance, _errors():
+        result = run(advance)
+    result.save(target, command=_command(), **save)
+    if figures is not None:
+        from simulator import plots
+
+        write_figures(getattr(plots, figures)(result), target)
+    return result
+
+
 def _command() -> str:
     return " ".join(["btcsim", *sys.argv[1:]])
 
@@ -150,15 +174,17 @@ def compare_cmd(
     )
     _check_out(target)
     total = sum(s.model.scenario.paths for s in scenarios)
-    with _progress(total, "compare", quiet or as_json) as advance, _errors():
-        result = compare(
+    result = _run_save_plot(
+        "compare",
+        total,
+        quiet or as_json,
+        lambda advance: compare(
             scenarios, backend=backend, workers=workers, address=address, progress=advance
-        )
-    result.save(target, command=_command(), each=each)
-    if plot:
-        from simulator.plots import figures_for_comparison
-
-        write_figures(figures_for_comparison(result), target)
+        ),
+        target,
+        "figures_for_comparison" if plot else None,
+        each=each,
+    )
     if as_json:
         _emit_json(
             {
@@ -285,15 +311,16 @@ def sweep_cmd(
     target = out_dir or Path("results") / safe_name(f"sweep_{plan.base.name}")
     _check_out(target)
     backend = check_backend(backend, address)
-    with _progress(plan.total_paths, "sweep", quiet or as_json) as advance, _errors():
-        result = run_sweep(
+    result = _run_save_plot(
+        "sweep",
+        plan.total_paths,
+        quiet or as_json,
+        lambda advance: run_sweep(
             plan, backend=backend, workers=workers, address=address, progress=advance
-        )
-    result.save(target, command=_command())
-    if plot:
-        from simulator.plots import figures_for_sweep
-
-        write_figures(figures_for_sweep(result), target)
+        ),
+        target,
+        "figures_for_sweep" if plot else None,
+    )
     if as_json:
         hm = result.heatmap
         _emit_json(
@@ -430,15 +457,16 @@ def sensitivity_cmd(
     target = out_dir or Path("results") / safe_name(f"sensitivity_{scenario.name}")
     _check_out(target)
     backend = check_backend(backend, address)
-    with _progress(plan.total_paths, "sensitivity", quiet or as_json) as advance, _errors():
-        result = run_sensitivity(
+    result = _run_save_plot(
+        "sensitivity",
+        plan.total_paths,
+        quiet or as_json,
+        lambda advance: run_sensitivity(
             plan, backend=backend, workers=workers, address=address, progress=advance
-        )
-    result.save(target, command=_command())
-    if plot:
-        from simulator.plots import figures_for_sensitivity
-
-        write_figures(figures_for_sensitivity(result), target)
+        ),
+        target,
+        "figures_for_sensitivity" if plot else None,
+    )
     if as_json:
         _emit_json(
             {
