@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from simulator import load_scenario
-from simulator.backends import VariantError, simulate_many
-from simulator.results import Result
+from simulator.results.result import Result
+from simulator.results.simulate import VariantError, simulate_many
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

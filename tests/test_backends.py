@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from simulator import ScenarioError, load_scenario, simulate
-from simulator.backends import BACKENDS, VariantError, default_backend, simulate_many
-from simulator.engine import BLOCK_PATHS
-from simulator.results import Result
+from simulator.engine.backends import BACKENDS, VariantError, default_backend
+from simulator.engine.plan import BLOCK_PATHS
+from simulator.results.result import Result
+from simulator.results.simulate import simulate_many
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 # 2,100 paths = 3 blocks (the last one partial); 1 year keeps it fast
@@ -122,7 +123,7 @@ def test_failing_variant_does_not_stop_the_others(reference: list[Any], backend:
 
 
 def test_failure_inside_a_task_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulator import engine
+    from simulator.engine import plan as engine
 
     def boom(*args: Any) -> Any:
         raise RuntimeError("disk on fire\nsecond line")

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.backtest import BacktestResult, height_from_supply, run_backtest
-from simulator.calibrate_network import fit_network_economic
-from simulator.history import load_history
-from simulator.schema import Mining
+from simulator.analysis.backtest import BacktestResult, height_from_supply, run_backtest
+from simulator.analysis.calibrate.network import fit_network_economic
+from simulator.inputs.history import load_history
+from simulator.inputs.schema import Mining
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc_daily.csv"
 FIRST, LAST = dt.date(2020, 1, 1), dt.date(2025, 6, 30)

@@ -11,19 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calibrate import (
-    PRICE_FITS,
-    calibrate_price,
+from simulator.analysis.calibrate.powerlaw import fit_powerlaw
+from simulator.analysis.calibrate.price import (
     fit_gbm,
     fit_jump,
     fit_student_t,
     log_returns,
 )
-from simulator.calibrate_powerlaw import fit_powerlaw
-from simulator.calibration import Calibration
-from simulator.history import load_history
-from simulator.market.powerlaw import GENESIS
-from simulator.scenario import load_scenario
+from simulator.analysis.calibrate.result import Calibration
+from simulator.analysis.calibrate.run import PRICE_FITS, calibrate_price
+from simulator.inputs.history import load_history
+from simulator.inputs.scenario import load_scenario
+from simulator.model.price.powerlaw import GENESIS
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

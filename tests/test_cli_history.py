@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from simulator.calibrate_powerlaw import fit_powerlaw
-from simulator.history import load_history
-from simulator.market.powerlaw import resolve_preset
+from simulator.analysis.calibrate.powerlaw import fit_powerlaw
+from simulator.inputs.history import load_history
+from simulator.model.price.powerlaw import resolve_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"

@@ -11,22 +11,19 @@ from typer.testing import CliRunner
 
 from cli import app
 from simulator import load_scenario
-from simulator.backends import default_backend
-from simulator.compare import (
+from simulator.analysis.compare import (
     ALL_METRICS,
     HIGHER_IS_BETTER,
     KEY_METRICS,
     CompareError,
     Comparison,
-    Sensitivity,
     compare,
     parse_metric,
-    sensitivity,
-    sweep,
 )
-from simulator.scenario import ScenarioError
-from simulator.sensitivity import salib_available
-from simulator.sweep import parse_vary, plan_sweep
+from simulator.analysis.sensitivity import Sensitivity, salib_available, sensitivity
+from simulator.analysis.sweep import parse_vary, plan_sweep, sweep
+from simulator.engine.backends import default_backend
+from simulator.inputs.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCEN = ROOT / "scenarios"
@@ -404,7 +401,7 @@ def test_cli_sensitivity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert data["table"][0]["rank"] == 1 and data["sobol"] is None
     bad = runner.invoke(app, [*args, "--metric", "el_salvador.margin_usd"])
     assert bad.exit_code == 2 and "has no metric 'margin_usd'" in _one_error_line(bad.output)
-    monkeypatch.setattr("simulator.sensitivity.salib_available", lambda: False)
+    monkeypatch.setattr("simulator.analysis.sensitivity.salib_available", lambda: False)
     no_salib = runner.invoke(app, [*args, "--sobol", "4"])
     assert no_salib.exit_code == 2
     assert _one_error_line(no_salib.output) == (

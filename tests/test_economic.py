@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calibrate_network import fit_network_economic
-from simulator.market.economic import (
+from simulator.analysis.calibrate.network import fit_network_economic
+from simulator.model.network.economic import (
     adjustment_rate_per_day,
     economic_hashrate,
     growth_cap_per_day,

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from simulator import load_scenario, simulate
-from simulator.chain import simulate_chain
+from simulator.model.chain import simulate_chain
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"
@@ -184,7 +184,7 @@ def test_retarget_measures_2015_intervals_like_core() -> None:
     # Hashrate exactly matching the difficulty finds 144 blocks a day, so an epoch takes
     # 14 days; Core measures first-to-last block, 2,015 intervals = 14 x 2015/2016 days,
     # so the next difficulty is D x 14 / (14 x 2015/2016) = D x 2016/2015.
-    from simulator.protocol import hashrate_hs_from_difficulty
+    from simulator.model.protocol import hashrate_hs_from_difficulty
 
     d0 = 100e12
     h_ehs = float(hashrate_hs_from_difficulty(d0)) / 1e18

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.facts import (
+from simulator.inputs.facts import (
     DEFAULT_PATH,
     QUALIFIERS,
     DerivedFact,

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from simulator.history import (
+from simulator.inputs.history import (
     HistoryError,
     load_history,
     load_paths,

@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulator import engine, kernel
-from simulator.facts import load_facts
-from simulator.protocol import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
-from simulator.reference import run_block_numpy
-from simulator.scenario import ResolvedScenario, resolve
+from simulator.engine import kernel
+from simulator.engine import plan as engine
+from simulator.engine.reference import run_block_numpy
+from simulator.inputs.facts import load_facts
+from simulator.inputs.scenario import ResolvedScenario, resolve
+from simulator.model.protocol import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
 
 START = "2025-07-17"
 START_USD = 118_000.0

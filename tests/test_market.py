@@ -1,4 +1,4 @@
-"""Tests for simulator.market.price, simulator.market.network and simulator.market.shocks."""
+"""Tests for simulator.model.price.basic, model.network.basic and model.shocks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulator.market.network import constant_hashrate, gbm_hashrate, growth_hashrate
-from simulator.market.price import (
+from simulator.model.network.basic import constant_hashrate, gbm_hashrate, growth_hashrate
+from simulator.model.price.basic import (
     DAYS_PER_YEAR,
     apply_shocks,
     cagr_price,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from simulator import load_scenario, simulate
-from simulator.engine import BLOCK_PATHS, market_block, plan
+from simulator.engine.plan import BLOCK_PATHS, market_block, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "scenarios" / "price_models"
@@ -34,7 +34,7 @@ def _block(path: Path, n: int, block: int = 0, sets: tuple[str, ...] = ()):
 
 
 def test_one_scenario_per_price_model() -> None:
-    from simulator.schema import PRICE_MODELS
+    from simulator.inputs.schema import PRICE_MODELS
 
     names = {load_scenario(f).model.market.price.model for f in PRICE_FILES}
     assert names == set(PRICE_MODELS)

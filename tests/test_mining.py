@@ -1,4 +1,4 @@
-"""Tests for simulator.mining: known answers worked by hand, schedules, and properties."""
+"""Tests for simulator.model.mining: known answers worked by hand, schedules, and properties."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import mining as m
-from simulator.schema import Mining
+from simulator.engine.schedule import build_schedule
+from simulator.inputs.schema import Mining
+from simulator.model import mining as m
 
 START = dt.date(2025, 7, 17)  # day 0 is the day ending 2025-07-18 (start + 1 day)
 
@@ -133,7 +134,7 @@ def test_formulas_vectorise() -> None:
 
 def test_no_ramp_is_full_power_from_day_zero() -> None:
     # 100 MW / (1.0 * 20 J/TH) = 5e6 TH/s every day; energy 100 * 24,000 * 0.05 = $120,000
-    sched = m.build_schedule(make_op(), START, 30)
+    sched = build_schedule(make_op(), START, 30)
     np.testing.assert_allclose(sched.own_ths, np.full(30, 5e6), rtol=1e-12)
     np.testing.assert_allclose(sched.energy_usd, np.full(30, 120_000.0), rtol=1e-12)
     for arr in (sched.opex_usd, sched.capex_usd, sched.depreciation_usd):
@@ -148,7 +149,7 @@ def test_ramp_switches_on_the_right_day() -> None:
         {"date": dt.date(2025, 8, 17), "fraction": 1.0},  # given out of order on purpose
         {"date": dt.date(2025, 7, 18), "fraction": 0.25},
     ]
-    sched = m.build_schedule(make_op(ramp=ramp), START, 60)
+    sched = build_schedule(make_op(ramp=ramp), START, 60)
     assert day(dt.date(2025, 8, 17)) == 30
     full = 5e6  # TH/s at 100 % online
     np.testing.assert_allclose(sched.own_ths[:30], 0.25 * full, rtol=1e-12)
@@ -161,11 +162,11 @@ def test_ramp_starting_later_leaves_power_off_before_it() -> None:
     # a ramp's first step dated 2025-07-27 -> index (10 - 1) = 9; days 0..8 are off.
     # A step dated on or before start applies from day 0; one past the horizon does nothing.
     ramp = [{"date": dt.date(2025, 7, 27), "fraction": 0.5}]
-    sched = m.build_schedule(make_op(ramp=ramp), START, 20)
+    sched = build_schedule(make_op(ramp=ramp), START, 20)
     np.testing.assert_array_equal(sched.own_ths[:9], 0.0)
     np.testing.assert_allclose(sched.own_ths[9:], 2.5e6, rtol=1e-12)
     early = [{"date": START, "fraction": 0.5}, {"date": dt.date(2030, 1, 1), "fraction": 1.0}]
-    sched = m.build_schedule(make_op(ramp=early), START, 20)
+    sched = build_schedule(make_op(ramp=early), START, 20)
     np.testing.assert_allclose(sched.own_ths, 2.5e6, rtol=1e-12)
 
 
@@ -174,7 +175,7 @@ def test_mining_share_and_uptime_scale_hashrate_and_energy() -> None:
     #   own = 45e6 W / (1.25 * 20 J/TH) = 45e6 / 25 = 1.8e6 TH/s
     #   energy = 45 MW * 24,000 kWh * $0.05 = $54,000 per day
     op = make_op(mining_share=0.5, uptime=0.9, pue=1.25)
-    sched = m.build_schedule(op, START, 10)
+    sched = build_schedule(op, START, 10)
     np.testing.assert_allclose(sched.own_ths, 1.8e6, rtol=1e-12)
     np.testing.assert_allclose(sched.energy_usd, 54_000.0, rtol=1e-12)
 
@@ -183,7 +184,7 @@ def test_refresh_changes_efficiency_from_its_day() -> None:
     # refresh on 2026-07-17: 365 days after start -> index 364; 20 -> 12.5 J/TH
     #   before: 100e6 / 20 = 5e6 TH/s; after: 100e6 / 12.5 = 8e6 TH/s; energy unchanged
     refresh = [{"date": dt.date(2026, 7, 17), "efficiency_j_per_th": 12.5}]
-    sched = m.build_schedule(make_op(refreshes=refresh), START, 400)
+    sched = build_schedule(make_op(refreshes=refresh), START, 400)
     i = day(dt.date(2026, 7, 17))
     assert i == 364
     np.testing.assert_allclose(sched.own_ths[:i], 5e6, rtol=1e-12)
@@ -205,7 +206,7 @@ CAPEX = {
 
 
 def test_capex_at_start() -> None:
-    sched = m.build_schedule(make_op(**CAPEX), START, 100)
+    sched = build_schedule(make_op(**CAPEX), START, 100)
     assert sched.capex_usd[0] == pytest.approx(55e6, rel=1e-12)
     np.testing.assert_array_equal(sched.capex_usd[1:], 0.0)
 
@@ -216,7 +217,7 @@ def test_capex_follows_ramp() -> None:
         {"date": dt.date(2025, 7, 18), "fraction": 0.25},
         {"date": dt.date(2025, 8, 17), "fraction": 1.0},
     ]
-    sched = m.build_schedule(make_op(ramp=ramp, **CAPEX), START, 100)
+    sched = build_schedule(make_op(ramp=ramp, **CAPEX), START, 100)
     assert sched.capex_usd[0] == pytest.approx(13.75e6, rel=1e-12)
     assert sched.capex_usd[30] == pytest.approx(41.25e6, rel=1e-12)
     assert sched.capex_usd.sum() == pytest.approx(55e6, rel=1e-12)
@@ -224,7 +225,7 @@ def test_capex_follows_ramp() -> None:
 
 def test_refresh_rebuys_whole_fleet() -> None:
     refresh = [{"date": dt.date(2026, 7, 17), "efficiency_j_per_th": 12.5}]
-    sched = m.build_schedule(make_op(refreshes=refresh, **CAPEX), START, 800)
+    sched = build_schedule(make_op(refreshes=refresh, **CAPEX), START, 800)
     # own after refresh = 45e6 / (1.25 * 12.5) = 2.88e6 TH/s
     np.testing.assert_allclose(sched.own_ths[364:], 2.88e6, rtol=1e-12)
     expected = np.zeros(800)
@@ -236,7 +237,7 @@ def test_refresh_rebuys_whole_fleet() -> None:
 def test_depreciation_is_straight_line_over_life() -> None:
     # default 4 years: life = round(4 * 365.25) = 1,461 days; $55M / 1,461 = $37,645.45/day
     life = 1_461
-    sched = m.build_schedule(make_op(**CAPEX), START, 2_000)
+    sched = build_schedule(make_op(**CAPEX), START, 2_000)
     dep = sched.depreciation_usd
     np.testing.assert_allclose(dep[:life], 55e6 / life, rtol=1e-12)
     np.testing.assert_array_equal(dep[life:], 0.0)
@@ -248,7 +249,7 @@ def test_depreciation_sums_to_capex_with_refresh() -> None:
     #   days 0..363: 55e6/365; day 364: (55e6 + 48e6)/365; days 365..728: 48e6/365; then 0
     refresh = [{"date": dt.date(2026, 7, 17), "efficiency_j_per_th": 12.5}]
     op = make_op(refreshes=refresh, depreciation_years=1.0, **CAPEX)
-    sched = m.build_schedule(op, START, 1_000)
+    sched = build_schedule(op, START, 1_000)
     dep = sched.depreciation_usd
     np.testing.assert_allclose(dep[:364], 55e6 / 365, rtol=1e-12)
     assert dep[364] == pytest.approx(103e6 / 365, rel=1e-12)
@@ -260,7 +261,7 @@ def test_depreciation_sums_to_capex_with_refresh() -> None:
 
 def test_depreciation_truncated_by_short_horizon() -> None:
     # 100 days of a 1,461-day life: 100 * 55e6 / 1,461 = $3.7645M so far
-    sched = m.build_schedule(make_op(**CAPEX), START, 100)
+    sched = build_schedule(make_op(**CAPEX), START, 100)
     assert sched.depreciation_usd.sum() == pytest.approx(100 * 55e6 / 1_461, rel=1e-12)
 
 
@@ -268,13 +269,13 @@ def test_other_opex_per_mw_year() -> None:
     # 100 MW * 0.5 share = 50 MW mining * $36,525/MW/yr / 365.25 = $5,000 per day
     # (not scaled by uptime: paid whether or not the machines run)
     op = make_op(mining_share=0.5, uptime=0.9, other_opex_usd_per_mw_year=36_525.0)
-    sched = m.build_schedule(op, START, 10)
+    sched = build_schedule(op, START, 10)
     np.testing.assert_allclose(sched.opex_usd, 5_000.0, rtol=1e-12)
 
 
 def test_tiny_depreciation_life_is_at_least_one_day() -> None:
     # 0.001 yr * 365.25 = 0.365 -> round() = 0 days; expected: all capex on its own day
-    sched = m.build_schedule(make_op(depreciation_years=0.001, **CAPEX), START, 10)
+    sched = build_schedule(make_op(depreciation_years=0.001, **CAPEX), START, 10)
     np.testing.assert_allclose(sched.depreciation_usd, sched.capex_usd, rtol=1e-12)
 
 
@@ -285,13 +286,13 @@ def test_ramp_down_and_up_does_not_rebuy_machines() -> None:
         {"date": dt.date(2025, 7, 21), "fraction": 0.5},
         {"date": dt.date(2025, 7, 24), "fraction": 1.0},
     ]
-    sched = m.build_schedule(make_op(ramp=ramp, **CAPEX), START, 10)
+    sched = build_schedule(make_op(ramp=ramp, **CAPEX), START, 10)
     assert sched.capex_usd[1:].sum() == 0.0
     assert sched.capex_usd[0] > 0
 
 
 def test_zero_days_gives_empty_schedules() -> None:
-    sched = m.build_schedule(make_op(**CAPEX), START, 0)
+    sched = build_schedule(make_op(**CAPEX), START, 0)
     assert sched.capex_usd.shape == (0,) and sched.depreciation_usd.shape == (0,)
 
 

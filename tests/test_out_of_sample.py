@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.calibrate import calibrate_price
-from simulator.history import load_history
+from simulator.analysis.calibrate.run import calibrate_price
+from simulator.inputs.history import load_history
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc_daily.csv"
 START, END = dt.date(2022, 12, 31), dt.date(2025, 6, 30)

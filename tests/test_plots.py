@@ -16,12 +16,14 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from simulator import load_facts, load_scenario, plots, plots_extra, simulate
-from simulator.compare import compare
-from simulator.plots import panels
-from simulator.plots_extra import PROVENANCE_COLORS, CompactFormatter, compact
-from simulator.sensitivity import sensitivity
-from simulator.sweep import sweep
+from simulator import load_facts, load_scenario, simulate
+from simulator.analysis.compare import compare
+from simulator.analysis.sensitivity import sensitivity
+from simulator.analysis.sweep import sweep
+from simulator.viz import figures as plots
+from simulator.viz import style as plots_extra
+from simulator.viz.figures import panels
+from simulator.viz.style import PROVENANCE_COLORS, CompactFormatter, compact
 
 SMALL = ["scenario.paths=200", "scenario.horizon_years=1"]
 

@@ -15,21 +15,22 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from simulator.market.bootstrap import (
+from simulator.model.paths import cycle_paths, interpolate_paths
+from simulator.model.price.basic import DAYS_PER_YEAR, draw_normals, gbm_price
+from simulator.model.price.bootstrap import (
     bootstrap_price,
     recentre_shift,
     standardised_innovations,
     stationary_bootstrap_indices,
 )
-from simulator.market.heavy import (
+from simulator.model.price.heavy import (
     _poisson_cdf,
     draw_jumps,
     draw_standard_t,
     jump_diffusion_price,
     student_t_price,
 )
-from simulator.market.paths import cycle_paths, interpolate_paths
-from simulator.market.powerlaw import (
+from simulator.model.price.powerlaw import (
     GENESIS,
     POWERLAW_PRESETS,
     days_since_genesis,
@@ -38,7 +39,6 @@ from simulator.market.powerlaw import (
     powerlaw_trend_usd,
     resolve_preset,
 )
-from simulator.market.price import DAYS_PER_YEAR, draw_normals, gbm_price
 
 SEED = 20240601
 N_PATHS = 2_000

@@ -1,4 +1,4 @@
-"""Tests for simulator.protocol: known answers from Bitcoin Core plus properties."""
+"""Tests for simulator.model.protocol: known answers from Bitcoin Core plus properties."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import protocol as p
+from simulator.model import protocol as p
 
 TOTAL_SAT = 2_099_999_997_690_000  # Bitcoin Core subsidy_limit_test: nSum == 2099999997690000
 MAX_H = 7_000_000  # past era 33 (6,930,000), where the subsidy has already reached 0

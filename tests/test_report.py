@@ -13,12 +13,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli_report import report_cmd
 from simulator import load_facts, load_scenario
-from simulator.compare import compare
-from simulator.facts import Fact
-from simulator.plots import figures_for_comparison, figures_for_result
-from simulator.report import build_report, run_for_report, write_report
+from simulator.analysis.compare import compare
+from simulator.cli.report import report_cmd
+from simulator.inputs.facts import Fact
+from simulator.viz.figures import figures_for_comparison, figures_for_result
+from simulator.viz.report import build_report, run_for_report, write_report
 
 SCEN = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = [SCEN / "pakistan_subsidised_tariff.toml", SCEN / "pakistan_cost_reflective_tariff.toml"]
@@ -155,7 +155,7 @@ def test_comparison_is_what_compare_computes(ran) -> None:
 
 def test_text_is_escaped(ran, monkeypatch: pytest.MonkeyPatch) -> None:
     _, results, _ = ran
-    monkeypatch.setattr("simulator.report.figures_for_result", lambda result: {})  # speed
+    monkeypatch.setattr("simulator.viz.report.figures_for_result", lambda result: {})  # speed
     evil = '<img src=x onerror="alert(1)"> & <b>'
     scenarios = [load_scenario(f, [*SMALL, f"scenario.description={evil}"]) for f in FILES[:1]]
     page = build_report(results[:1], scenarios)

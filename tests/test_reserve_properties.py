@@ -17,9 +17,10 @@ import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from simulator import engine, kernel
-from simulator.facts import load_facts
-from simulator.scenario import resolve
+from simulator.engine import kernel
+from simulator.engine import plan as engine
+from simulator.inputs.facts import load_facts
+from simulator.inputs.scenario import resolve
 
 START = dt.date(2025, 7, 17)
 START_USD = 100_000.0

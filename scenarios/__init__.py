@@ -1,0 +1,1 @@
+"""The scenarios shipped with btcsim (TOML files; a data package, no code)."""

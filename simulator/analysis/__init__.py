@@ -1,0 +1,1 @@
+"""Analysis: many runs compared (compare, sweep, sensitivity), backtests and calibration."""

@@ -1,0 +1,1 @@
+"""Calibration of price and network models on real history."""

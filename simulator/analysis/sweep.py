@@ -1,0 +1,409 @@
+"""Sweeps: run one scenario over a grid (or a zip) of input values.
+
+``--vary key=v1,v2,v3`` lists values (each read like a ``--set`` value: TOML
+first, else a string); ``--vary key=a:b:n`` asks for ``n`` evenly spaced
+values from ``a`` to ``b`` inclusive. ``grid`` (the default) runs the
+cartesian product of all lists; ``zip`` pairs the i-th values of lists of
+equal length. Every combination is a variant of the scenario, named after
+the values it sets (``baseline[electricity_usd_per_kwh=0.05]``); all run in
+one batch with the scenario's seed, so they share market draws whenever the
+varied keys are not market inputs. A combination that fails (an invalid
+value, a missing file) gets a row with its ``error`` and the others complete.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.variants import (
+    PROBABILITY_METRICS,
+    MetricRef,
+    Progress,
+    backend_used,
+    default_metric,
+    key_metric_refs,
+    manifest_base,
+    metric_stats,
+    parse_metric,
+    run_variants,
+    toml_literal,
+    variant,
+    write_atomic,
+    write_json,
+)
+from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario, parse_override
+from simulator.results.result import Result
+
+__all__ = ["Vary", "Sweep", "SweepPlan", "parse_vary", "plan_sweep", "run_sweep", "sweep"]
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*:\s*(\d+)\s*$")
+_INT = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One ``--vary`` option: a dotted key and its values (and how each is written)."""
+
+    key: str
+    values: tuple[Any, ...]
+    texts: tuple[str, ...]
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside brackets and quotes (so TOML arrays stay whole)."""
+    parts, depth, quote, cur = [], 0, "", ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        cur += ch
+    parts.append(cur)
+    return [p.strip() for p in parts]
+
+
+def parse_vary(text: str) -> Vary:
+    """Parse ``key=v1,v2,...`` or ``key=a:b:n`` (``n >= 2`` evenly spaced values).
+
+    ``a:b:n`` gives integers when ``a`` and ``b`` are integers and the step is
+    whole; otherwise floats, rounded to 12 significant digits (so
+    ``0.03:0.12:4`` is exactly 0.03, 0.06, 0.09, 0.12).
+
+    Raises
+    ------
+    ScenarioError
+        For a missing ``=``, an empty value, ``n < 2`` or a repeated value.
+    """
+    key, sep, spec = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not spec.strip():
+        raise ScenarioError(
+            "--vary", text, "expected key=v1,v2,... or key=a:b:n (e.g. pue=1.05:1.3:6)"
+        )
+    if key == "scenario.name":
+        raise ScenarioError("--vary", key, "the name cannot be varied (variants are named by it)")
+    match = _RANGE.match(spec)
+    values: list[Any]
+    if match:
+        a_text, b_text, n_text = match.groups()
+        n = int(n_text)
+        if n < 2:
+            raise ScenarioError("--vary", key, f"a:b:n needs n >= 2 (got {n})")
+        a, b = float(a_text), float(b_text)
+        whole = _INT.match(a_text) and _INT.match(b_text) and (int(b) - int(a)) % (n - 1) == 0
+        if whole:
+            step = (int(b) - int(a)) // (n - 1)
+            values = [int(a) + i * step for i in range(n)]
+        else:
+            values = [float(f"{x:.12g}") for x in np.linspace(a, b, n)]
+        texts = [toml_literal(v) for v in values]
+    else:
+        texts = _split_top(spec)
+        if any(not t for t in texts):
+            raise ScenarioError("--vary", key, f"empty value in {spec!r}")
+        values = [parse_override(f"{key}={t}")[1] for t in texts]
+    for i, v in enumerate(values):
+        if any(type(v) is type(w) and v == w for w in values[:i]):
+            raise ScenarioError("--vary", key, f"value {texts[i]} is listed twice")
+    return Vary(key, tuple(values), tuple(texts))
+
+
+def _labels(keys: Sequence[str]) -> list[str]:
+    """Short labels for variant names: the last key part, or the whole key if ambiguous."""
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    return [lb if last.count(lb) == 1 else k for lb, k in zip(last, keys, strict=True)]
+
+
+def _name_text(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else text
+
+
+@dataclass
+class SweepPlan:
+    """What a sweep will run: the variants (or why one cannot), before anything runs."""
+
+    base: ResolvedScenario
+    varies: list[Vary]
+    mode: str
+    metric: MetricRef
+    combos: list[tuple[int, ...]]
+    names: list[str]
+    variants: list[ResolvedScenario | str]
+
+    @property
+    def keys(self) -> list[str]:
+        """Varied keys, in order."""
+        return [v.key for v in self.varies]
+
+    @property
+    def total_paths(self) -> int:
+        """Paths over all runnable variants (for a progress bar)."""
+        return sum(v.model.scenario.paths for v in self.variants if not isinstance(v, str))
+
+
+def plan_sweep(
+    scenario_path: str | Path,
+    vary: Sequence[str],
+    *,
+    mode: str = "grid",
+    overrides: Sequence[str] = (),
+    metric: str | None = None,
+) -> SweepPlan:
+    """Parse ``vary``, check every key and build the variants, without running.
+
+    Each key is checked by loading the scenario with its first value; an
+    unknown key fails here with the scenario loader's own message, as
+    ``FILE: --vary KEY: ...``. Later values that are invalid only fail their
+    own combination.
+
+    Raises
+    ------
+    ScenarioError
+        For a bad ``--vary``, ``--mode`` or ``--metric``, an unknown key, or
+        lists of unequal length in ``zip`` mode.
+    """
+    if mode not in ("grid", "zip"):
+        raise ScenarioError("--mode", "", f"expected grid or zip (got {mode!r})")
+    if not vary:
+        raise ScenarioError("--vary", "", "give at least one --vary key=values")
+    varies = [parse_vary(t) for t in vary]
+    keys = [v.key for v in varies]
+    for i, k in enumerate(keys):
+        if k in keys[:i]:
+            raise ScenarioError("--vary", k, "the key is varied twice")
+    file = str(scenario_path)
+    base = load_scenario(scenario_path, overrides)
+    for v in varies:
+        try:
+            variant(base, [f"{v.key}={v.texts[0]}"])
+        except ScenarioError as exc:
+            detail = exc.message if exc.key == v.key else f"{exc.key}: {exc.message}"
+            raise ScenarioError(file, f"--vary {v.key}", detail) from None
+    ref = parse_metric(metric, base.model) if metric else default_metric(base.model, "mining")
+    if mode == "zip":
+        lengths = {len(v.values) for v in varies}
+        if len(lengths) > 1:
+            sizes = ", ".join(f"{v.key}: {len(v.values)}" for v in varies)
+            raise ScenarioError("--mode zip", "", f"every --vary needs as many values ({sizes})")
+        combos = [(i,) * len(varies) for i in range(len(varies[0].values))]
+    else:
+        combos = list(itertools.product(*(range(len(v.values)) for v in varies)))
+    labels = _labels(keys)
+    names: list[str] = []
+    variants: list[ResolvedScenario | str] = []
+    for combo in combos:
+        picked = list(zip(labels, varies, combo, strict=True))
+        sets = [f"{v.key}={v.texts[i]}" for _, v, i in picked]
+        names.append(
+            f"{base.name}["
+            + ",".join(f"{lb}={_name_text(v.texts[i])}" for lb, v, i in picked)
+            + "]"
+        )
+        try:
+            variants.append(variant(base, sets, names[-1]))
+        except ScenarioError as exc:
+            variants.append(str(exc))
+    return SweepPlan(base, varies, mode, ref, combos, names, variants)
+
+
+@dataclass
+class Sweep:
+    """The outcome of a sweep (see :func:`sweep`).
+
+    Attributes
+    ----------
+    scenario, file : str
+        Base scenario name and file.
+    keys : list of str
+        Varied keys.
+    mode : str
+        ``grid`` or ``zip``.
+    metric : MetricRef
+        The statistic of the heat map.
+    table : pandas.DataFrame
+        One row per combination: ``scenario`` (variant name), the varied
+        values, ``ENTITY.METRIC.p5/p50/p95`` of the key metrics (only ``p50``,
+        the probability, for ``prob_below_cost``) and of the chosen metric,
+        and ``error`` (empty unless the combination failed).
+    heatmap : pandas.DataFrame or None
+        For two keys in grid mode: rows the first key's values, columns the
+        second's, cells the chosen metric.
+    results : list of Result or None
+        Per combination (None where it failed).
+    """
+
+    scenario: str
+    file: str
+    keys: list[str]
+    mode: str
+    metric: MetricRef
+    table: pd.DataFrame
+    heatmap: pd.DataFrame | None
+    results: list[Result | None]
+    backend: str | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """Number of combinations that failed."""
+        return int((self.table["error"] != "").sum())
+
+    def manifest(self, command: str | None = None) -> dict[str, Any]:
+        """What was varied, how, with which seed and paths, and the files written."""
+        ok = [r for r in self.results if r is not None]
+        return {
+            **manifest_base("btcsim sweep", command, self.backend),
+            "scenario": self.scenario,
+            "file": self.file,
+            "mode": self.mode,
+            "vary": {k: self.table[k].tolist() for k in self.keys},
+            "combinations": len(self.table),
+            "failed": self.failed,
+            "metric": self.metric.label,
+            "seed": ok[0].meta["seed"] if ok else None,
+            "paths": ok[0].meta["paths"] if ok else None,
+            "heatmap": None
+            if self.heatmap is None
+            else {"rows": self.keys[0], "columns": self.keys[1], "cells": self.metric.column},
+            "files": self.files,
+        }
+
+    def save(self, directory: str | Path, command: str | None = None) -> Path:
+        """Write ``sweep.csv`` (+ ``heatmap.csv``) and ``manifest.json`` atomically."""
+
+        def write(tmp: Path) -> None:
+            self.files = ["sweep.csv", "manifest.json"]
+            self.table.to_csv(tmp / "sweep.csv", index=False)
+            if self.heatmap is not None:
+                self.heatmap.to_csv(tmp / "heatmap.csv")
+                self.files.insert(1, "heatmap.csv")
+            write_json(tmp / "manifest.json", self.manifest(command))
+
+        return write_atomic(directory, write)
+
+
+def run_sweep(
+    plan: SweepPlan,
+    *,
+    backend: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Progress = None,
+) -> Sweep:
+    """Run a planned sweep's variants in one batch and tabulate them."""
+    runnable = [(i, v) for i, v in enumerate(plan.variants) if not isinstance(v, str)]
+    outcome = run_variants(
+        [v for _, v in runnable],
+        backend=backend,
+        workers=workers,
+        address=address,
+        freq="M",
+        progress=progress,
+    )
+    by_index: dict[int, Result | str] = {i: r for (i, _), r in zip(runnable, outcome, strict=True)}
+    refs = key_metric_refs([plan.base.model])
+    stats_of = {
+        r: ("p50",) if r.metric in PROBABILITY_METRICS else ("p5", "p50", "p95") for r in refs
+    }
+    key_columns = {f"{r.entity}.{r.metric}.{s}" for r in refs for s in stats_of[r]}
+    extra = plan.metric.column not in key_columns
+    rows, results = [], []
+    for i, combo in enumerate(plan.combos):
+        got = by_index.get(i, plan.variants[i])
+        row: dict[str, Any] = {"scenario": plan.names[i]}
+        row |= {v.key: v.values[j] for v, j in zip(plan.varies, combo, strict=True)}
+        for ref in refs:
+            stats = metric_stats(got, ref.entity, ref.metric) if isinstance(got, Result) else None
+            for s in stats_of[ref]:
+                row[f"{ref.entity}.{ref.metric}.{s}"] = stats[1][s] if stats else float("nan")
+        if extra:
+            row[plan.metric.column] = (
+                plan.metric.value(got) if isinstance(got, Result) else float("nan")
+            )
+        row["error"] = "" if isinstance(got, Result) else got
+        rows.append(row)
+        results.append(got if isinstance(got, Result) else None)
+    table = pd.DataFrame(rows)
+    heatmap = None
+    if len(plan.varies) == 2 and plan.mode == "grid":
+        cells = {c: r[plan.metric.column] for c, r in zip(plan.combos, rows, strict=True)}
+        first, second = plan.varies
+        heatmap = pd.DataFrame(
+            [[cells[(a, b)] for b in range(len(second.values))] for a in range(len(first.values))],
+            index=pd.Index(list(first.values), name=first.key),
+            columns=pd.Index(list(second.values), name=second.key),
+        )
+    return Sweep(
+        scenario=plan.base.name,
+        file=plan.base.path,
+        keys=plan.keys,
+        mode=plan.mode,
+        metric=plan.metric,
+        table=table,
+        heatmap=heatmap,
+        results=results,
+        backend=backend_used(results, backend),
+    )
+
+
+def sweep(
+    scenario_path: str | Path,
+    vary: Sequence[str],
+    *,
+    mode: str = "grid",
+    overrides: Sequence[str] = (),
+    metric: str | None = None,
+    backend: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Progress = None,
+) -> Sweep:
+    """Run a scenario over a grid (or zip) of input values.
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+        Scenario file.
+    vary : sequence of str
+        ``key=v1,v2,...`` or ``key=a:b:n``; keys are dotted as in ``--set``.
+    mode : {"grid", "zip"}
+        Cartesian product (default) or pairwise.
+    overrides : sequence of str
+        ``--set`` overrides applied to every combination.
+    metric : str, optional
+        Heat-map statistic, ``[reserve.|mining.]ENTITY.METRIC[.STAT]``; default
+        the first mining operation's median margin, else the first reserve's
+        median value.
+    backend, workers, address : optional
+        Passed to :func:`simulator.results.simulate.simulate_many`.
+    progress : callable, optional
+        Called with the number of paths finished.
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    ScenarioError
+        For bad options or unknown keys, before anything runs.
+    """
+    plan = plan_sweep(scenario_path, vary, mode=mode, overrides=overrides, metric=metric)
+    return run_sweep(plan, backend=backend, workers=workers, address=address, progress=progress)

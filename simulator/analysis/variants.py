@@ -1,0 +1,373 @@
+"""Shared pieces of compare, sweep and sensitivity: metrics, variants, running, saving.
+
+A :class:`MetricRef` names one horizon statistic (``reserve.pakistan.value_usd.p50``);
+:func:`variant` derives a scenario with ``--set`` style overrides;
+:func:`run_variants` sends a batch to :func:`simulator.results.simulate.simulate_many`;
+:func:`write_atomic` writes an output folder all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
+from simulator.inputs.schema import Scenario
+from simulator.results.result import Result, _versions
+
+__all__ = [
+    "ALL_METRICS",
+    "CompareError",
+    "KEY_METRICS",
+    "KINDS",
+    "MetricRef",
+    "PROBABILITY_METRICS",
+    "Progress",
+    "STATS",
+    "backend_used",
+    "default_metric",
+    "key_metric_refs",
+    "manifest_base",
+    "metric_stats",
+    "parse_metric",
+    "run_variants",
+    "safe_name",
+    "toml_literal",
+    "variant",
+    "write_atomic",
+    "write_json",
+]
+
+#: Every horizon metric :mod:`simulator.results.summary` reports, per entity kind.
+ALL_METRICS: dict[str, tuple[str, ...]] = {
+    "market": ("price_usd", "network_hashrate_ehs"),
+    "reserve": (
+        "holdings_btc",
+        "value_usd",
+        "cost_basis_usd",
+        "prob_below_cost",
+        "max_drawdown",
+        "btc_bought_btc",
+        "usd_spent_usd",
+        "value_share_of_benchmark",
+    ),
+    "mining": (
+        "btc_mined_btc",
+        "btc_mined_per_year_btc",
+        "btc_kept_btc",
+        "btc_sold_btc",
+        "revenue_usd",
+        "energy_cost_usd",
+        "other_opex_usd",
+        "capex_usd",
+        "margin_usd",
+        "cash_cost_per_btc_usd",
+        "cost_per_btc_usd",
+        "breakeven_price_usd",
+        "mean_network_share",
+        "uncovered_cash_usd",
+    ),
+}
+
+#: Key horizon metrics per entity kind: the rows of a comparison and the columns of a sweep.
+KEY_METRICS: dict[str, tuple[str, ...]] = {
+    "reserve": ("value_usd", "holdings_btc", "prob_below_cost", "max_drawdown"),
+    "mining": (
+        "btc_mined_per_year_btc",
+        "margin_usd",
+        "cash_cost_per_btc_usd",
+        "breakeven_price_usd",
+    ),
+    "market": ("price_usd", "network_hashrate_ehs"),
+}
+
+STATS = ("p5", "p50", "p95", "mean")
+#: Metrics that are probabilities (mean of a 0/1 outcome per path): no percentiles.
+PROBABILITY_METRICS = frozenset({"prob_below_cost"})
+KINDS = ("market", "reserve", "mining")
+Progress = Callable[[int], None] | None
+
+
+class CompareError(ValueError):
+    """A run in a comparison, sweep or sensitivity analysis could not be done."""
+
+
+# --------------------------------------------------------------------- metrics
+@dataclass(frozen=True)
+class MetricRef:
+    """One horizon statistic: ``kind``, ``entity``, ``metric`` and ``stat``.
+
+    ``column`` (``"pakistan.value_usd.p50"``) names it in frames;
+    ``label`` (``"reserve.pakistan.value_usd.p50"``) is the unambiguous spelling.
+    """
+
+    kind: str
+    entity: str
+    metric: str
+    stat: str = "p50"
+
+    @property
+    def column(self) -> str:
+        """Column name in sweep and sensitivity frames."""
+        return f"{self.entity}.{self.metric}.{self.stat}"
+
+    @property
+    def label(self) -> str:
+        """Full spelling, accepted back by :func:`parse_metric`."""
+        if self.kind == "market":
+            return f"market.{self.metric}.{self.stat}"
+        return f"{self.kind}.{self.entity}.{self.metric}.{self.stat}"
+
+    def value(self, result: Result) -> float:
+        """The statistic in ``result`` (NaN if the entity or metric is missing)."""
+        stats = metric_stats(result, self.entity, self.metric)
+        if stats is None:
+            return float("nan")
+        return float(stats[1][self.stat])
+
+
+def _entities(model: Scenario) -> list[tuple[str, str]]:
+    """(kind, entity name) pairs of a scenario, market first."""
+    return (
+        [("market", "market")]
+        + [("reserve", r.name) for r in model.reserve]
+        + [("mining", m.name) for m in model.mining]
+    )
+
+
+def _metrics_of(model: Scenario, kind: str) -> tuple[str, ...]:
+    names = ALL_METRICS[kind]
+    if kind == "reserve" and not model.scenario.benchmark_usd:
+        names = tuple(n for n in names if n != "value_share_of_benchmark")
+    return names
+
+
+def _hint(word: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_metric(text: str, model: Scenario) -> MetricRef:
+    """Parse ``[reserve.|mining.]ENTITY.METRIC[.STAT]`` or ``market.METRIC[.STAT]``.
+
+    ``STAT`` is ``p5``, ``p50`` (or ``median``), ``p95`` or ``mean``; default
+    ``p50``. The kind prefix is needed only when a reserve and a mining
+    operation share a name and metric (they never share a metric today).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``--metric`` and what is wrong, with a close match when there is one.
+    """
+    parts = [p for p in text.strip().split(".")]
+    stat = "p50"
+    if parts and parts[-1] in (*STATS, "median"):
+        stat = "p50" if parts[-1] == "median" else parts[-1]
+        parts = parts[:-1]
+    kind: str | None = None
+    if len(parts) == 3 and parts[0] in ("reserve", "mining"):
+        kind, parts = parts[0], parts[1:]
+    usage = (
+        "expected ENTITY.METRIC[.STAT], e.g. reserve.pakistan.value_usd.p50 or pakistan.margin_usd"
+    )
+    if len(parts) != 2 or not all(parts):
+        raise ScenarioError("--metric", text, usage)
+    entity, metric = parts
+    if entity == "market" and kind is None:
+        if metric not in ALL_METRICS["market"]:
+            hint = _hint(metric, ALL_METRICS["market"])
+            raise ScenarioError("--metric", text, f"the market has no metric {metric!r}{hint}")
+        return MetricRef("market", "market", metric, stat)
+    kinds = [k for k, e in _entities(model) if e == entity and (kind is None or k == kind)]
+    if not kinds:
+        names = [e for k, e in _entities(model) if kind is None or k == kind]
+        what = f"no {kind}" if kind else "no reserve or mining operation"
+        raise ScenarioError("--metric", text, f"{what} named {entity!r}{_hint(entity, names)}")
+    for k in kinds:
+        if metric in _metrics_of(model, k):
+            return MetricRef(k, entity, metric, stat)
+    known = [m for k in kinds for m in _metrics_of(model, k)]
+    raise ScenarioError(
+        "--metric", text, f"{' or '.join(kinds)} {entity!r} has no metric {metric!r}"
+        + _hint(metric, known),
+    )  # fmt: skip
+
+
+def key_metric_refs(models: Sequence[Scenario]) -> list[MetricRef]:
+    """Key metrics (:data:`KEY_METRICS`) of every entity in any of ``models``, in order."""
+    seen: list[tuple[str, str]] = []
+    for model in models:
+        for pair in _entities(model):
+            if pair not in seen:
+                seen.append(pair)
+    order = {k: i for i, k in enumerate(KINDS)}
+    seen.sort(key=lambda p: order[p[0]])  # stable: market, reserves, mining
+    return [MetricRef(k, e, m) for k, e in seen for m in KEY_METRICS[k]]
+
+
+def default_metric(model: Scenario, prefer: str = "reserve") -> MetricRef:
+    """Median of the first reserve's value (``prefer="reserve"``) or first operation's margin.
+
+    Falls back to the other kind, then to the market price.
+    """
+    order = ("reserve", "mining") if prefer == "reserve" else ("mining", "reserve")
+    for kind in order:
+        if kind == "reserve" and model.reserve:
+            return MetricRef("reserve", model.reserve[0].name, "value_usd")
+        if kind == "mining" and model.mining:
+            return MetricRef("mining", model.mining[0].name, "margin_usd")
+    return MetricRef("market", "market", "price_usd")
+
+
+def metric_stats(result: Result, entity: str, metric: str) -> tuple[str, dict[str, float]] | None:
+    """Unit and ``p5``/``p50``/``p95``/``mean`` of one summary metric, or None if absent.
+
+    A probability (``prob_below_cost``) has no percentiles: its ``p50`` is the
+    probability itself (the mean of a 0/1 outcome) and ``p5``/``p95`` are NaN.
+    """
+    s = result.summary
+    rows = s[(s["entity"] == entity) & (s["metric"] == metric)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    stats = {k: float(r[k]) for k in STATS}
+    if r["unit"] == "probability":
+        stats["p50"] = stats["mean"]
+    return str(r["unit"]), stats
+
+
+# -------------------------------------------------------------------- variants
+def variant(
+    base: ResolvedScenario, sets: Sequence[str], name: str | None = None
+) -> ResolvedScenario:
+    """The scenario ``base`` with ``--set`` style overrides applied (and renamed).
+
+    Overrides apply to the merged file data kept in ``base.raw``, so the
+    result equals ``load_scenario(base.path, base_overrides + sets)``.
+
+    Raises
+    ------
+    ScenarioError
+        If an override names an unknown key or gives an invalid value.
+    """
+    extra = [f"scenario.name={json.dumps(name)}"] if name is not None else []
+    return resolve(apply_overrides(base.raw, [*sets, *extra]), base.path)
+
+
+def toml_literal(value: Any) -> str:
+    """Write a plain value so that ``parse_override`` reads it back unchanged."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
+
+
+def run_variants(
+    scenarios: Sequence[ResolvedScenario],
+    *,
+    backend: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    freq: str | None = None,
+    progress: Progress = None,
+) -> list[Result | str]:
+    """Run scenarios in one batch through :func:`simulator.results.simulate.simulate_many`.
+
+    Returns
+    -------
+    list
+        A :class:`Result` per scenario, in order, or the error message of a
+        scenario that failed (the others still complete).
+
+    Raises
+    ------
+    CompareError
+        For an unknown backend, a bad ``workers`` or ``address``, or a missing
+        optional dependency of the backend.
+    """
+    from simulator.results.simulate import simulate_many
+
+    if not scenarios:
+        return []
+    try:
+        outcome = simulate_many(
+            list(scenarios),
+            backend=backend,
+            workers=workers,
+            address=address,
+            freq=freq,
+            progress=progress,
+        )
+    except (ValueError, ImportError) as exc:  # unknown backend, bad workers or address, no dask
+        raise CompareError(str(exc)) from None
+    return [r if isinstance(r, Result) else str(r.message) for r in outcome]
+
+
+def backend_used(results: Sequence[Result | None], requested: str | None) -> str | None:
+    """The backend recorded in the results' meta (``requested`` if none ran)."""
+    for r in results:
+        if r is not None and r.meta.get("backend"):
+            return str(r.meta["backend"])
+    return requested
+
+
+def safe_name(name: str) -> str:
+    """A file-system friendly version of a scenario or variant name."""
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "scenario"
+
+
+def write_atomic(directory: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary folder beside ``directory``, then move it into place.
+
+    An existing folder is replaced only when every file is complete; on any
+    error nothing is left behind (as :meth:`simulator.results.result.Result.save`).
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        write(tmp)
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def manifest_base(kind: str, command: str | None, backend: str | None) -> dict[str, Any]:
+    """Fields every compare/sweep/sensitivity manifest starts with."""
+    return {
+        "kind": kind,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command if command is not None else " ".join(sys.argv),
+        "versions": _versions(),
+        "backend": backend or "default",
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON."""
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=str)

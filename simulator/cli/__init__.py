@@ -1,0 +1,1 @@
+"""The btcsim command line: one module per command group, assembled by the top-level cli.py."""

@@ -1,0 +1,143 @@
+"""Shared pieces of the btcsim command line: consoles, errors, number formatting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from simulator.inputs.facts import UnknownFactError
+from simulator.inputs.history import HistoryError
+from simulator.inputs.scenario import ScenarioError
+
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+BASELINE = Path("scenarios") / "baseline.toml"
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override an input: dotted.key=value (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress.")]
+PathsOpt = Annotated[int | None, typer.Option(help="Monte Carlo paths.", min=1)]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed.", min=0)]
+YearsOpt = Annotated[float | None, typer.Option(help="Horizon in years.")]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="serial, threads, processes or dask (default: $BTCSIM_BACKEND, else threads)."
+    ),
+]
+AddressOpt = Annotated[
+    str | None, typer.Option(help="dask only: scheduler of an existing cluster, tcp://host:port.")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Threads (default up to 2), processes (all cores) or dask workers.", min=1),
+]
+
+
+def run_sets(
+    overrides: list[str] | None, paths: int | None, seed: int | None, years: float | None
+) -> list[str]:
+    """``--set`` overrides plus those implied by ``--paths``, ``--seed`` and ``--years``."""
+    sets = list(overrides or [])
+    sets += [f"scenario.paths={paths}"] if paths is not None else []
+    sets += [f"scenario.seed={seed}"] if seed is not None else []
+    sets += [f"scenario.horizon_years={years}"] if years is not None else []
+    return sets
+
+
+def fail(message: str) -> None:
+    """Print ``error: message`` on one line to stderr and exit with code 2."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code=2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn known input errors into one-line messages with exit code 2."""
+    try:
+        yield
+    except ScenarioError as exc:
+        fail(str(exc))
+    except UnknownFactError as exc:
+        fail(str(exc))
+    except HistoryError as exc:
+        fail(str(exc))
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if unit == "year":
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if isinstance(value, int | float) and abs(value) >= 1e6 and unit in ("USD", "", "BTC"):
+        for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "M")):
+            if abs(value) >= size:
+                return f"{value / size:,.4g} {word}"
+    if isinstance(value, float):
+        if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
+            return f"{value:.5g}"
+        if abs(value) >= 1e3:
+            return f"{value:,.0f}"
+        if abs(value) >= 1:
+            return f"{value:,.4g}"
+        return f"{value:.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _spread(low: float | None, high: float | None, unit: str = "") -> str:
+    if low is None or high is None or low == high:
+        return ""
+    return f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def check_backend(backend: str | None, address: str | None) -> str:
+    """Resolve ``--backend`` (or ``$BTCSIM_BACKEND``) and check it before any work.
+
+    Exits with code 2 and one line for an unknown name, an ``--address``
+    without the dask backend, or dask not installed.
+    """
+    from simulator.engine.backends import BACKENDS, default_backend
+
+    try:
+        name = backend or default_backend()
+    except ValueError as exc:
+        fail(str(exc))
+        raise AssertionError from None  # unreachable: fail exits
+    if name not in BACKENDS:
+        fail(f"--backend: expected one of {', '.join(BACKENDS)} (got {name!r})")
+    if address is not None and name != "dask":
+        fail(f"--address: only with --backend dask (got backend {name!r})")
+    if name == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            fail("--backend dask needs dask: pip install -e '.[dask]'")
+    return name
+
+
+PlotOpt = Annotated[
+    bool, typer.Option("--plot/--no-plot", help="Also write PNG figures next to the CSV files.")
+]
+
+
+def write_figures(figures: dict[str, Any], target: Path) -> list[Path]:
+    """Save figures as PNGs into ``target`` and close nothing global (no pyplot)."""
+    from simulator.viz.figures import save_figures
+
+    return save_figures(figures, target)

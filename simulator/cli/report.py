@@ -1,0 +1,83 @@
+"""The ``report`` command: one self-contained HTML page of runs and their comparison."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulator.cli.common import (
+    AddressOpt,
+    BackendOpt,
+    PathsOpt,
+    QuietOpt,
+    SeedOpt,
+    SetOpt,
+    WorkersOpt,
+    YearsOpt,
+    check_backend,
+    fail,
+    out,
+    run_sets,
+)
+from simulator.cli.compare import _errors, _progress
+
+
+def report_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files; with two or more the first is the reference."),
+    ],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="HTML file to write (replaced if it exists).")
+    ] = Path("report.html"),
+    paths: PathsOpt = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    overrides: SetOpt = None,
+    backend: BackendOpt = None,
+    address: AddressOpt = None,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run scenarios and write one self-contained HTML report (figures embedded, no network).
+
+    Per scenario: the question it asks, the run settings, key results (p5,
+    median, p95), the figures with sample paths, and every input, cited
+    figures with their sources apart from assumptions with their notes and
+    ranges. With two or more files also the comparison with the first.
+
+    Example: btcsim report scenarios/el_salvador_{hold,accumulate}.toml --out report.html
+    """
+    from simulator import load_scenario
+    from simulator.viz.report import build_report, run_for_report, write_report
+
+    if out_file.is_dir():
+        fail(f"--out: {out_file} is a folder; give a file name such as report.html")
+    folder = next((p for p in out_file.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        fail(f"--out: {folder} is not a folder")
+    backend = check_backend(backend, address)
+    sets = run_sets(overrides, paths, seed, years)
+    with _errors():
+        scenarios = [load_scenario(f, sets) for f in files]
+    total = sum(s.model.scenario.paths for s in scenarios)
+    with _progress(total, "report", quiet) as advance, _errors():
+        results, comparison = run_for_report(
+            scenarios, backend=backend, workers=workers, address=address, progress=advance
+        )
+    command = " ".join(["btcsim", *sys.argv[1:]])
+    page = build_report(results, scenarios, comparison, command=command)
+    try:
+        write_report(out_file, page)
+    except OSError as exc:
+        fail(f"--out: cannot write {out_file}: {exc.strerror or exc}")
+    if not quiet:
+        figures = page.count("<img ")
+        what = "scenario" if len(results) == 1 else f"{len(results)} scenarios and a comparison"
+        out.print(
+            f"Wrote {out_file} ({len(page.encode()) / 1e6:.1f} MB, {figures} figures, {what}).",
+            markup=False,
+        )

@@ -1,0 +1,1 @@
+"""Engine: turns a resolved scenario into simulated paths (plan, market draws, kernel, backends)."""

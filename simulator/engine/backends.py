@@ -1,0 +1,484 @@
+"""Run many scenario variants on a choice of backends with identical results.
+
+Backends
+--------
+``serial``
+    In this process, one block after another, one thread.
+``threads``
+    In this process, a pool of threads (up to 2 by default); the numba kernel
+    releases the GIL. The default unless ``BTCSIM_BACKEND`` says otherwise.
+``processes``
+    A :class:`concurrent.futures.ProcessPoolExecutor` over local cores
+    (all by default), started with ``forkserver`` where available (``spawn``
+    elsewhere): forking a parent that runs threads is unsafe.
+``dask``
+    :mod:`dask.distributed`: a local cluster of single-threaded worker
+    processes (2 by default), or an existing cluster at ``address``
+    (``"tcp://host:port"``), whose workers must be able to import ``simulator``.
+
+Tasks
+-----
+Work is cut into (variant, block) pairs. A block depends only on the
+variant's model and the block index (see :mod:`simulator.engine.plan`), so the
+assembled paths, and every percentile and summary, are bit-identical whatever
+the backend, the number of workers or the way the work is split.
+
+A task carries the variant index, the pydantic model, the scenario file name,
+the output frequency and the block index, never arrays; the worker builds the
+variant's :class:`~simulator.engine.plan.Plan` once per process per run (plans can
+read history files) and returns ``(variant, block, out, final)``. The parent
+assembles a variant's blocks and packages it (through the caller's ``package``) as soon as its last
+block arrives, while the workers go on. On ``processes`` and ``dask``, when
+there are at least twice as many variants as workers (sweeps), a task runs
+all blocks of one variant and packages it in the worker instead:
+the paths then never cross a process boundary, and the percentiles, which
+cost about as much as the paths themselves, are computed in parallel too.
+
+A variant that fails (a missing file found when planning, an exception in a
+task) gives a :class:`VariantError` in its place; the others still run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+import numpy as np
+
+from simulator.engine import plan as engine
+from simulator.engine.plan import BLOCK_PATHS, Plan
+from simulator.inputs.scenario import ResolvedScenario, ScenarioError
+from simulator.inputs.schema import Scenario
+
+__all__ = [
+    "BACKENDS",
+    "ENV_VAR",
+    "Finished",
+    "Packager",
+    "VariantError",
+    "default_backend",
+    "run_many",
+]
+
+BACKENDS: tuple[str, ...] = ("serial", "threads", "processes", "dask")
+#: Environment variable naming the default backend.
+ENV_VAR = "BTCSIM_BACKEND"
+_DASK_MISSING = "backend 'dask' needs dask: pip install -e '.[dask]'"
+#: Bound on the bytes of block results submitted but not yet assembled [bytes].
+_WINDOW_BYTES = 1 << 30
+
+
+def default_backend() -> str:
+    """Backend named by ``BTCSIM_BACKEND``, or ``"threads"`` when it is unset or empty.
+
+    Raises
+    ------
+    ValueError
+        If the variable names no known backend.
+    """
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return "threads"
+    if value not in BACKENDS:
+        raise ValueError(f"{ENV_VAR}={value!r}: expected one of {', '.join(BACKENDS)}")
+    return value
+
+
+@dataclass(frozen=True)
+class VariantError:
+    """A variant that could not be simulated.
+
+    Attributes
+    ----------
+    index : int
+        Position of the variant in the list given to :func:`run_many`.
+    name : str
+        Scenario name.
+    message : str
+        What went wrong, one line (``FILE: key: message`` for scenario errors).
+    error : BaseException or None
+        The exception itself, when it is available in this process.
+    """
+
+    index: int
+    name: str
+    message: str
+    error: BaseException | None = field(default=None, repr=False, compare=False)
+
+
+P = TypeVar("P")
+P_co = TypeVar("P_co", covariant=True)
+
+
+class Packager(Protocol[P_co]):
+    """Reduces a variant's assembled paths to what the caller keeps (picklable, module-level).
+
+    Called as ``package(name, model, plan, out, final, keep_paths, threads)``
+    with ``out (V, n_out, paths)`` float32 and ``final (F, paths)`` float64; it
+    runs in the parent process or, for whole-variant tasks, in a worker.
+    """
+
+    def __call__(
+        self,
+        name: str,
+        model: Scenario,
+        plan: Plan,
+        out: np.ndarray,
+        final: np.ndarray,
+        keep_paths: bool,
+        threads: int,
+    ) -> P_co:
+        """Package one variant."""
+        ...
+
+
+@dataclass(frozen=True)
+class Finished(Generic[P]):
+    """A variant that ran: its packaged outcome, and ``backend``, ``workers``, ``seconds``."""
+
+    packed: P
+    meta: dict[str, Any]
+
+
+class _TaskError(Exception):
+    """An exception in a worker, reduced to its one-line message (always picklable)."""
+
+
+def _message(exc: BaseException) -> str:
+    text = (
+        str(exc) if isinstance(exc, ScenarioError | _TaskError) else f"{type(exc).__name__}: {exc}"
+    )
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _run_variant(
+    name: str, model: Scenario, plan: Plan, keep_paths: bool, package: Packager[P]
+) -> tuple[P, int]:
+    n_paths = model.scenario.paths
+    out = np.empty((len(plan.variables), len(plan.out_days), n_paths), dtype=np.float32)
+    final = np.empty((len(plan.finals), n_paths))
+    for block in range(engine.n_blocks(n_paths)):
+        span = engine.block_slice(n_paths, block)
+        out[:, :, span], final[:, span] = engine.compute_block(model, plan, block)
+    return package(name, model, plan, out, final, keep_paths, 1), n_paths
+
+
+# --------------------------------------------------------------- worker side
+def _block_task(
+    run: str, index: int, model: Scenario, file: str, freq: str | None, block: int
+) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """Worker task: one block of one variant -> ``(variant, block, out, final)``."""
+    try:
+        plan = engine.cached_plan((run, index), model, file, freq)  # once per process and run
+        out, final = engine.compute_block(model, plan, block)
+    except Exception as exc:
+        raise _TaskError(_message(exc)) from None
+    return index, block, out, final
+
+
+def _variant_task(
+    index: int,
+    model: Scenario,
+    file: str,
+    freq: str | None,
+    name: str,
+    keep_paths: bool,
+    package: Packager[P],
+) -> tuple[int, P, int]:
+    """Worker task: every block of one variant, packaged -> ``(variant, packed, paths)``."""
+    try:
+        plan = engine.plan(model, file, freq)
+        packed, n = _run_variant(name, model, plan, keep_paths, package)
+    except Exception as exc:
+        raise _TaskError(_message(exc)) from None
+    return index, packed, n
+
+
+# ---------------------------------------------------------------------- pools
+class _SerialExecutor(Executor):
+    """Runs each task when it is submitted, in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class _Pool:
+    executor: Executor
+    workers: int
+    remote: bool  # tasks run in other processes: send models, not plans
+
+
+def _start_method() -> str:
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+@contextmanager
+def _open_pool(name: str, workers: int | None, address: str | None, tasks: int) -> Iterator[_Pool]:
+    """Start the backend's executor; shut it down (and any local cluster) on exit."""
+    cpus = os.cpu_count() or 1
+    closers: list[Callable[[], object]] = []
+    if name == "serial":
+        pool = _Pool(_SerialExecutor(), 1, remote=False)
+    elif name == "threads":
+        n = max(1, min(workers or min(2, cpus), tasks))
+        pool = _Pool(ThreadPoolExecutor(max_workers=n), n, remote=False)
+    elif name == "processes":
+        n = max(1, min(workers or cpus, tasks))
+        ctx = mp.get_context(_start_method())
+        if ctx.get_start_method() == "forkserver":
+            ctx.set_forkserver_preload(
+                ["simulator.engine.backends"]
+            )  # children fork with it imported
+        pool = _Pool(ProcessPoolExecutor(max_workers=n, mp_context=ctx), n, remote=True)
+    else:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ImportError(_DASK_MISSING) from None
+        if address:
+            client = Client(address)
+        else:
+            cluster = LocalCluster(
+                n_workers=workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,  # no dashboard, and its HTTP port picked freely:
+                scheduler_kwargs={"dashboard_address": ":0"},
+            )
+            closers.append(cluster.close)
+            client = Client(cluster)
+        closers.insert(0, client.close)
+        n = max(1, sum(client.nthreads().values()))
+        pool = _Pool(client.get_executor(pure=False), n, remote=True)
+    try:
+        yield pool
+    except BaseException:
+        pool.executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.executor.shutdown(wait=True)
+    finally:
+        for close in closers:
+            close()
+
+
+# --------------------------------------------------------------------- driver
+@dataclass
+class _Run(Generic[P]):
+    """State of one :func:`run_many` call: plans, outcomes, pending blocks."""
+
+    scenarios: Sequence[ResolvedScenario]
+    plans: dict[int, Plan]
+    outcome: list[Finished[P] | VariantError | None]
+    package: Packager[P]
+    freq: str | None
+    keep_paths: bool
+    progress: Callable[[int], None] | None
+    meta: dict[str, Any]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def finish(self, index: int, packed: P) -> None:
+        extra = {**self.meta, "seconds": round(time.perf_counter() - self.meta["began"], 3)}
+        del extra["began"]
+        self.outcome[index] = Finished(packed, extra)
+
+    def fail(self, index: int, exc: BaseException) -> None:
+        self.outcome[index] = VariantError(index, self.scenarios[index].name, _message(exc), exc)
+
+    def tick(self, paths: int) -> None:
+        if self.progress is not None:
+            self.progress(paths)
+
+    def by_variant(self, pool: _Pool) -> None:
+        """One task per variant, run and packaged in a worker process."""
+        pending: dict[Future[Any], int] = {}
+        for i in self.plans:
+            s = self.scenarios[i]
+            future = pool.executor.submit(
+                _variant_task, i, s.model, s.path, self.freq, s.name, self.keep_paths, self.package
+            )
+            pending[future] = i
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                try:
+                    _, packed, n = future.result()
+                except Exception as exc:
+                    self.fail(i, exc)
+                    continue
+                self.tick(n)
+                self.finish(i, packed)
+
+    def by_block(self, pool: _Pool) -> None:
+        """One task per (variant, block); the parent assembles and packages each variant."""
+        queue = deque(
+            (i, b) for i, p in self.plans.items()
+            for b in range(engine.n_blocks(self.scenarios[i].model.scenario.paths))
+        )  # fmt: skip
+        block_bytes = max(
+            (len(p.variables) * len(p.out_days) * 4 + len(p.finals) * 8) * BLOCK_PATHS
+            for p in self.plans.values()
+        )
+        window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // block_bytes)
+        window = min(window, 256)
+        pending: dict[Future[Any], tuple[int, int]] = {}
+        buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
+        while queue or pending:
+            while queue and len(pending) < window:
+                i, b = queue.popleft()
+                if self.outcome[i] is None:
+                    pending[self._submit_block(pool, i, b)] = (i, b)
+            if not pending:
+                continue
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i, b = pending.pop(future)
+                if self.outcome[i] is not None:  # the variant failed already
+                    continue
+                try:
+                    out_b, final_b = future.result()[-2:]  # remote tasks also return (i, b)
+                except Exception as exc:
+                    self.fail(i, exc)
+                    buffers.pop(i, None)
+                    continue
+                self._assemble(i, b, out_b, final_b, buffers)
+
+    def _submit_block(self, pool: _Pool, i: int, b: int) -> Future[Any]:
+        s = self.scenarios[i]
+        if pool.remote:
+            return pool.executor.submit(_block_task, self.id, i, s.model, s.path, self.freq, b)
+        return pool.executor.submit(engine.compute_block, s.model, self.plans[i], b)
+
+    def _assemble(
+        self,
+        i: int,
+        b: int,
+        out_b: np.ndarray,
+        final_b: np.ndarray,
+        buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]],
+    ) -> None:
+        model, plan = self.scenarios[i].model, self.plans[i]
+        n_paths = model.scenario.paths
+        if i not in buffers:
+            out = np.empty((len(plan.variables), len(plan.out_days), n_paths), dtype=np.float32)
+            buffers[i] = (out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)])
+        out, final, left = buffers[i]
+        span = engine.block_slice(n_paths, b)
+        out[:, :, span], final[:, span] = out_b, final_b
+        left[0] -= 1
+        self.tick(span.stop - span.start)
+        if left[0] == 0:
+            del buffers[i]
+            try:
+                threads = 2 if self.meta["backend"] == "threads" else 1
+                packed = self.package(
+                    self.scenarios[i].name, model, plan, out, final, self.keep_paths, threads
+                )
+            except Exception as exc:
+                self.fail(i, exc)
+            else:
+                self.finish(i, packed)
+
+
+def run_many(
+    scenarios: Sequence[ResolvedScenario],
+    package: Packager[P],
+    *,
+    backend: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    freq: str | None = None,
+    keep_paths: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[Finished[P] | VariantError]:
+    """Simulate several scenarios (variants) on one backend and package each.
+
+    Parameters
+    ----------
+    scenarios : sequence of ResolvedScenario
+        The variants, from :func:`simulator.load_scenario`.
+    package : Packager
+        Reduces each variant's paths (a module-level function, so that it can
+        be sent to worker processes); see
+        :func:`simulator.results.simulate.package`.
+    backend : {"serial", "threads", "processes", "dask"}, optional
+        Where blocks run; :func:`default_backend` when omitted.
+    workers : int, optional
+        Threads (``threads``: default up to 2), processes (``processes``:
+        default all cores) or local dask workers (``dask``: default 2; ignored
+        with ``address``). Results do not depend on it.
+    address : str, optional
+        Scheduler of an existing dask cluster, ``"tcp://host:port"`` (``dask`` only).
+    freq : {"D", "W", "M"}, optional
+        Output frequency for every variant; each scenario's own by default.
+    keep_paths : bool
+        Passed to ``package`` (keep the raw recorded paths).
+    progress : callable, optional
+        Called in the calling thread with the number of paths finished, as tasks finish.
+
+    Returns
+    -------
+    list of Finished or VariantError
+        One entry per variant, in order. ``Finished.meta`` records ``backend``,
+        ``workers`` and ``seconds`` (wall time from the call to that result).
+
+    Raises
+    ------
+    ValueError
+        For an unknown backend, ``workers < 1`` or an address without ``dask``.
+    ImportError
+        For ``dask`` when dask is not installed.
+    """
+    name = default_backend() if backend is None else backend
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(BACKENDS)}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    if address and name != "dask":
+        raise ValueError(f"an address is only used by backend 'dask' (backend is {name!r})")
+    if name == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ImportError(_DASK_MISSING) from None
+    began = time.perf_counter()
+    outcome: list[Finished[P] | VariantError | None] = [None] * len(scenarios)
+    plans: dict[int, Plan] = {}
+    for i, scenario in enumerate(scenarios):
+        try:
+            plans[i] = engine.plan(scenario.model, scenario.path, freq)
+        except Exception as exc:
+            outcome[i] = VariantError(i, scenario.name, _message(exc), exc)
+    if plans:
+        tasks = sum(engine.n_blocks(scenarios[i].model.scenario.paths) for i in plans)
+        with _open_pool(name, workers, address, tasks) as pool:
+            meta = {"backend": name, "workers": pool.workers, "began": began}
+            run = _Run(scenarios, plans, outcome, package, freq, keep_paths, progress, meta)
+            if pool.remote and len(plans) >= 2 * pool.workers:
+                run.by_variant(pool)
+            else:
+                run.by_block(pool)
+    return [o if o is not None else VariantError(i, "", "not run") for i, o in enumerate(outcome)]

@@ -1,0 +1,335 @@
+"""Orchestration: seeds, path blocks, market -> chain -> entities -> Result.
+
+Reproducibility rules:
+
+* The seed feeds a :class:`numpy.random.SeedSequence`. Paths are cut into
+  fixed blocks of :data:`BLOCK_PATHS`; block ``b`` draws price shocks from the
+  stream ``SeedSequence(seed, spawn_key=(b, 0))`` and network shocks from
+  ``(b, 1)``. Results are therefore bit-identical whatever the number of
+  worker threads, and the first ``n`` paths of a bigger run equal a run of
+  ``n`` paths.
+* Market draws depend only on the seed and the market section, so two
+  scenarios that differ only in policy see identical price and hashrate paths
+  (common random numbers): differences come from the policy, not from luck.
+* Memory is bounded by the block for the day loop; what grows with the path
+  count is only the state kept at the output days (float32).
+
+References
+----------
+.. [1] NumPy, "Parallel random number generation" (SeedSequence spawning).
+.. [2] P. Glasserman, Monte Carlo Methods in Financial Engineering (2003),
+   s. 4.2 on common random numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.engine import kernel as k
+from simulator.engine.market import BLOCK_PATHS, MarketData, market_block, prepare_market
+from simulator.engine.schedule import build_schedule
+from simulator.inputs.scenario import ResolvedScenario, ScenarioError
+from simulator.inputs.schema import Scenario
+from simulator.model.chain import initial_epoch
+from simulator.model.units import DAYS_PER_YEAR, day_index
+
+__all__ = [
+    "BLOCK_PATHS",
+    "Plan",
+    "plan",
+    "market_block",
+    "compute_block",
+    "cached_plan",
+    "block_slice",
+    "n_blocks",
+    "simulate_arrays",
+    "output_days",
+]
+
+_PLAN_CACHE_SIZE = 8
+_PLANS: OrderedDict[Hashable, Plan] = OrderedDict()
+
+
+def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
+    """Indices of the days whose state is recorded (always includes the last).
+
+    Day ``t`` ends on ``start + t + 1`` days. ``D`` records every day, ``W``
+    every 7th day counted back from the horizon, ``M`` each month's last day.
+    """
+    if freq == "D":
+        return np.arange(n_days)
+    if freq == "W":
+        return np.arange(n_days - 1, -1, -7)[::-1].copy()
+    dates = pd.date_range(start + dt.timedelta(days=1), periods=n_days, freq="D")
+    month_end = np.flatnonzero(dates.is_month_end)
+    return np.union1d(month_end, [n_days - 1]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything deterministic about a run: calendar, schedules, names."""
+
+    n_days: int
+    dates: pd.DatetimeIndex
+    out_days: np.ndarray
+    freq: str
+    chain0: np.ndarray
+    fees: np.ndarray
+    own_ths: np.ndarray
+    energy: np.ndarray
+    opex: np.ndarray
+    capex: np.ndarray
+    depreciation: np.ndarray
+    mine_par: np.ndarray
+    hold0: np.ndarray
+    basis0: np.ndarray
+    prog_reserve: np.ndarray
+    prog_btc: np.ndarray
+    prog_usd: np.ndarray
+    prog_budget: np.ndarray
+    sale_btc: np.ndarray
+    rule_par: np.ndarray
+    shock_days: np.ndarray
+    shock_changes: np.ndarray
+    variables: list[tuple[str, str]]
+    finals: list[tuple[str, str]]
+    market: MarketData
+
+    def kernel_inputs(
+        self, price: np.ndarray, rest_ehs: np.ndarray, start_usd: float
+    ) -> tuple[Any, ...]:
+        """Arguments of :func:`kernel.run_block` before ``out`` and ``final``."""
+        return (
+            price, rest_ehs, start_usd, self.chain0, self.fees, self.own_ths, self.energy,
+            self.opex, self.mine_par, self.hold0, self.basis0, self.prog_reserve, self.prog_btc,
+            self.prog_usd, self.prog_budget, self.sale_btc, self.rule_par, self.out_days,
+        )  # fmt: skip
+
+
+def _span(start: dt.date, n_days: int, first: dt.date | None, last: dt.date | None) -> slice:
+    a = 0 if first is None else max(day_index(start, first), 0)
+    b = n_days if last is None else min(day_index(start, last) + 1, n_days)
+    return slice(a, max(a, b))
+
+
+def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
+    """Turn a validated scenario into the arrays the kernel needs.
+
+    Raises
+    ------
+    ScenarioError
+        For dated inputs that fall before the start date.
+    """
+    meta = model.scenario
+    start = meta.start_date
+    n_days = max(int(round(meta.horizon_years * DAYS_PER_YEAR)), 1)
+    dates = pd.date_range(start + dt.timedelta(days=1), periods=n_days, freq="D")
+    use = freq or meta.freq
+    if use == "auto":
+        use = "D" if meta.horizon_years <= 2 else "M"
+    epoch, epoch_day = initial_epoch(model.chain.start_height, model.chain.epoch_elapsed_days)
+    chain0 = np.array(
+        [model.chain.start_height + 1, model.chain.start_difficulty, epoch, epoch_day]
+    )
+    years = np.arange(1, n_days + 1) / DAYS_PER_YEAR
+    fees = model.chain.fees_btc_per_block * (1 + model.chain.fees_growth_per_year) ** years
+
+    ops = model.mining
+    reserves = [r.name for r in model.reserve]
+    schedules = [build_schedule(op, start, n_days) for op in ops]
+    stack = lambda attr: np.array([getattr(s, attr) for s in schedules]).reshape(len(ops), n_days)  # noqa: E731
+    disposal = {"hold": k.HOLD, "sell_all": k.SELL_ALL, "sell_to_cover": k.SELL_TO_COVER}
+    mine_par = np.array(
+        [
+            [
+                op.pool_fee,
+                float(op.adds_to_network),
+                disposal[op.disposal],
+                reserves.index(op.reserve) if op.reserve else -1,
+                float(op.shutdown_when_unprofitable),
+            ]
+            for op in ops
+        ]
+    ).reshape(len(ops), 5)
+
+    prog_reserve, prog_btc, prog_usd, prog_budget = [], [], [], []
+    sale_btc = np.zeros((len(reserves), n_days))
+    rules = []
+    for r, res in enumerate(model.reserve):
+        for purchase in res.purchases:
+            btc, usd = np.zeros(n_days), np.zeros(n_days)
+            span = _span(start, n_days, purchase.start_date, purchase.end_date)
+            if purchase.btc_per_day is not None:
+                btc[span] = purchase.btc_per_day
+            else:
+                usd[span] = (purchase.usd_per_month or 0.0) * 12 / DAYS_PER_YEAR
+            prog_reserve.append(r)
+            prog_btc.append(btc)
+            prog_usd.append(usd)
+            prog_budget.append(purchase.budget_usd if purchase.budget_usd else np.inf)
+        for i, sale in enumerate(res.sales):
+            t = day_index(start, sale.date)
+            if t < 0:
+                raise ScenarioError(
+                    file,
+                    f"reserve.{res.name}.sales.{i}.date",
+                    f"is not after the start date {start} (got {sale.date})",
+                )
+            if t < n_days:
+                sale_btc[r, t] += sale.btc
+        for rule in res.sell_rules:
+            rules.append([r, rule.above_price_usd, rule.fraction, rule.min_days_between])
+
+    shock_days, shock_changes = [], []
+    for i, shock in enumerate(model.market.price.shocks):
+        t = day_index(start, shock.date)
+        if t < 0:
+            raise ScenarioError(
+                file,
+                f"market.price.shocks.{i}.date",
+                f"is not after the start date {start} (got {shock.date})",
+            )
+        if t < n_days:
+            shock_days.append(t)
+            shock_changes.append(shock.change)
+
+    variables = [("market", v) for v in k.MARKET_VARS]
+    variables += [(op.name, v) for op in ops for v in k.MINING_VARS]
+    variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
+    finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
+    finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
+    n_prog = len(prog_reserve)
+    return Plan(
+        n_days=n_days,
+        dates=dates,
+        out_days=output_days(start, n_days, use),
+        freq=use,
+        chain0=chain0.astype(np.float64),
+        fees=np.ascontiguousarray(fees, dtype=np.float64),
+        own_ths=stack("own_ths"),
+        energy=stack("energy_usd"),
+        opex=stack("opex_usd"),
+        capex=stack("capex_usd"),
+        depreciation=stack("depreciation_usd"),
+        mine_par=mine_par.astype(np.float64),
+        hold0=np.array([r.holdings_btc for r in model.reserve], dtype=np.float64),
+        basis0=np.array([r.cost_basis_usd for r in model.reserve], dtype=np.float64),
+        prog_reserve=np.array(prog_reserve, dtype=np.int64),
+        prog_btc=np.array(prog_btc, dtype=np.float64).reshape(n_prog, n_days),
+        prog_usd=np.array(prog_usd, dtype=np.float64).reshape(n_prog, n_days),
+        prog_budget=np.array(prog_budget, dtype=np.float64),
+        sale_btc=sale_btc,
+        rule_par=np.array(rules, dtype=np.float64).reshape(len(rules), 4),
+        shock_days=np.array(shock_days, dtype=np.int64),
+        shock_changes=np.array(shock_changes, dtype=np.float64),
+        variables=variables,
+        finals=finals,
+        market=prepare_market(model, file, n_days, fees),
+    )
+
+
+def cached_plan(key: Hashable, model: Scenario, file: str = "", freq: str | None = None) -> Plan:
+    """:func:`plan`, kept for the last few keys in this process (worker processes).
+
+    The caller picks ``key``; :mod:`simulator.engine.backends` uses ``(run id, variant)``
+    so that a long-lived worker never reuses a plan (and its files) across runs.
+    """
+    found = _PLANS.get(key)
+    if found is not None:
+        _PLANS.move_to_end(key)
+        return found
+    made = _PLANS[key] = plan(model, file, freq)
+    while len(_PLANS) > _PLAN_CACHE_SIZE:
+        _PLANS.popitem(last=False)
+    return made
+
+
+def block_slice(n_paths: int, block: int) -> slice:
+    """Paths of block ``block`` in a run of ``n_paths`` paths (the last block may be short)."""
+    lo = block * BLOCK_PATHS
+    return slice(lo, min(lo + BLOCK_PATHS, n_paths))
+
+
+def n_blocks(n_paths: int) -> int:
+    """Number of path blocks of :data:`BLOCK_PATHS` in a run of ``n_paths`` paths."""
+    return -(-n_paths // BLOCK_PATHS)
+
+
+def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run one block of paths.
+
+    Depends only on ``(model, plan_, block)``: the seed and block index fix
+    its random streams, so any process computing it gets the same bits.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario (seed, paths, market section).
+    plan_ : Plan
+        From :func:`plan` for the same model.
+    block : int
+        Block index, ``0 <= block < n_blocks(paths)``.
+
+    Returns
+    -------
+    out : numpy.ndarray
+        ``(V, n_out, n)`` float32 recorded state of the block's ``n`` paths.
+    final : numpy.ndarray
+        ``(F, n)`` float64 horizon values.
+    """
+    p = plan_
+    span = block_slice(model.scenario.paths, block)
+    n = span.stop - span.start
+    price, rest = market_block(
+        model, p.market, model.scenario.seed, block, n, p.n_days, p.shock_days, p.shock_changes
+    )
+    out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
+    final = np.empty((len(p.finals), n))
+    k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)  # type: ignore[call-arg]  # numba stubs
+    return out, final
+
+
+def simulate_arrays(
+    scenario: ResolvedScenario,
+    plan_: Plan,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run every path block in threads; return ``out (V, n_out, paths)`` and ``final (F, paths)``.
+
+    The in-process path of one scenario; :func:`simulator.results.simulate.simulate_many`
+    runs many scenarios on any backend with the same blocks.
+    """
+    model = scenario.model
+    n_paths = model.scenario.paths
+    p = plan_
+    out = np.empty((len(p.variables), len(p.out_days), n_paths), dtype=np.float32)
+    final = np.empty((len(p.finals), n_paths))
+    count = n_blocks(n_paths)
+
+    def run(block: int) -> int:
+        span = block_slice(n_paths, block)
+        out[:, :, span], final[:, span] = compute_block(model, p, block)
+        return span.stop - span.start
+
+    n_workers = max(1, min(workers or min(2, os.cpu_count() or 1), count))
+    if n_workers == 1:
+        for b in range(count):
+            done = run(b)
+            if progress:
+                progress(done)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            for done in pool.map(run, range(count)):
+                if progress:
+                    progress(done)
+    return out, final

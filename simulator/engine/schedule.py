@@ -1,0 +1,97 @@
+"""Per-day schedules of a mining operation (power online, efficiency, costs), from its entry.
+
+The formulas are :mod:`simulator.model.mining`'s; this module applies them to
+a validated ``[[mining]]`` entry over the calendar of a run.
+
+References
+----------
+.. [1] DESIGN.md, section 3 "Mining" (ramps, refreshes, capex and straight-line depreciation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.inputs.schema import Mining
+from simulator.model.mining import energy_cost_usd_per_day, own_hashrate_ths
+from simulator.model.units import DAYS_PER_YEAR, day_index
+
+__all__ = ["MiningSchedule", "build_schedule"]
+
+
+@dataclass(frozen=True)
+class MiningSchedule:
+    """Deterministic per-day inputs of one operation, arrays of shape ``(n_days,)``.
+
+    Attributes
+    ----------
+    own_ths : ndarray
+        Fleet hashrate when running [TH/s].
+    energy_usd : ndarray
+        Electricity cost when running [USD/day].
+    opex_usd : ndarray
+        Other operating cost, paid whether or not the fleet runs [USD/day].
+    capex_usd : ndarray
+        Capital spent on each day (ASICs at start and at refreshes,
+        infrastructure as power comes online) [USD].
+    depreciation_usd : ndarray
+        Straight-line depreciation of the capex [USD/day].
+    """
+
+    own_ths: npt.NDArray[np.float64]
+    energy_usd: npt.NDArray[np.float64]
+    opex_usd: npt.NDArray[np.float64]
+    capex_usd: npt.NDArray[np.float64]
+    depreciation_usd: npt.NDArray[np.float64]
+
+
+def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
+    """Build an operation's per-day schedules from its scenario entry.
+
+    Parameters
+    ----------
+    op : Mining
+        The validated ``[[mining]]`` entry.
+    start : datetime.date
+        Scenario start date; day 0 is the day after it.
+    n_days : int
+        Number of simulated days.
+
+    Returns
+    -------
+    MiningSchedule
+    """
+    online = np.ones(n_days) if not op.ramp else np.zeros(n_days)
+    for step in sorted(op.ramp, key=lambda s: s.date):
+        online[max(day_index(start, step.date), 0) :] = step.fraction
+    efficiency = np.full(n_days, op.efficiency_j_per_th)
+    refresh_days = []
+    for refresh in sorted(op.refreshes, key=lambda r: r.date):
+        i = max(day_index(start, refresh.date), 0)
+        if i < n_days:
+            efficiency[i:] = refresh.efficiency_j_per_th
+            refresh_days.append(i)
+    power = op.power_mw * online
+    own = np.asarray(own_hashrate_ths(power, op.mining_share, op.uptime, op.pue, efficiency))
+    energy = np.asarray(
+        energy_cost_usd_per_day(power, op.mining_share, op.uptime, op.electricity_usd_per_kwh)
+    )
+    opex = power * op.mining_share * op.other_opex_usd_per_mw_year / DAYS_PER_YEAR
+    # Capex: ASICs and infrastructure for each new high of the fleet (machines
+    # switched off by a ramp-down are not bought again); a refresh buys a new fleet.
+    installed = np.maximum.accumulate(op.power_mw * op.mining_share * online) if n_days else online
+    fleet_th = own / op.uptime  # nameplate TH of the machines running
+    capex = np.zeros(n_days)
+    for a, b in zip([0, *refresh_days], [*refresh_days, n_days], strict=True):
+        if b > a:
+            peak = np.maximum.accumulate(fleet_th[a:b])
+            capex[a:b] = np.diff(peak, prepend=0.0) * op.asic_usd_per_th
+    capex += np.diff(installed, prepend=0.0) * op.infrastructure_usd_per_mw
+    life = max(1, int(round(op.depreciation_years * DAYS_PER_YEAR)))
+    spread = np.cumsum(capex) / life  # straight line: each outlay spread over `life` days
+    depreciation = spread - np.concatenate([np.zeros(life), spread])[:n_days]
+    return MiningSchedule(own, energy, opex, capex, depreciation)

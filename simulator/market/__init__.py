@@ -1,1 +1,0 @@
-"""Market path models: price and network hashrate."""

@@ -1,0 +1,1 @@
+"""Network-hashrate models: constant, growth, GBM, and the economic model."""

@@ -1,0 +1,1 @@
+"""Price models: GBM and friends, heavy tails, the stationary bootstrap, the power law."""

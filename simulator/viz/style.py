@@ -1,0 +1,441 @@
+"""Plot helpers: units, number formats, footnotes, provenance colours, halvings.
+
+The time-series figures live in :mod:`simulator.viz.figures` and the analysis charts
+(tornado, sweep heat map, Sobol) in :mod:`simulator.viz.analysis`; this module
+holds what they share. Every function builds a :class:`matplotlib.figure.Figure`
+directly (with an Agg canvas), never through ``pyplot``, so no global figure
+state is created or left behind.
+
+Inputs are drawn by provenance: cited facts (and values derived from them)
+in green, assumptions in orange and hatched, protocol rules in grey; a
+footnote lists the cited figures behind a chart with their outlets and dates
+and counts the assumptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
+
+from simulator.model.protocol import HALVING_INTERVAL
+
+if TYPE_CHECKING:
+    from simulator.analysis.variants import MetricRef
+    from simulator.results.result import Result
+
+__all__ = [
+    "PROVENANCE_COLORS",
+    "VARIABLES",
+    "VarInfo",
+    "compact",
+    "CompactFormatter",
+    "value_text",
+    "new_figure",
+    "format_axis",
+    "add_footnote",
+    "provenance_lines",
+    "halving_dates",
+    "metric_label",
+    "var_info",
+    "provenance_legend",
+]
+
+#: Colour of each provenance wherever inputs appear (bars, footnotes, legends).
+PROVENANCE_COLORS = {
+    "cited": "#1b7837",
+    "derived": "#5aae61",
+    "assumption": "#e08214",
+    "protocol": "#8c8c8c",
+}
+_PROVENANCE_LABELS = {
+    "cited": "cited (sourced figure)",
+    "derived": "derived from cited figures",
+    "assumption": "assumption (hatched)",
+    "protocol": "protocol rule",
+}
+FOOTNOTE_SIZE = 7.5
+_STAT_NAMES = {"p5": "5th percentile", "p50": "median", "p95": "95th percentile", "mean": "mean"}
+
+
+@dataclass(frozen=True)
+class VarInfo:
+    """How to draw one recorded variable: a label, its unit, a scale and the default axis."""
+
+    label: str
+    unit: str
+    scale: float = 1.0
+    log: bool = False
+
+
+#: Recorded variables of :mod:`simulator.engine.kernel` (fractions are drawn in per cent).
+VARIABLES: dict[str, VarInfo] = {
+    "price_usd": VarInfo("BTC price", "USD/BTC", log=True),
+    "network_hashrate_ehs": VarInfo("Network hashrate", "EH/s"),
+    "difficulty": VarInfo("Difficulty", "-"),
+    "btc_per_day": VarInfo("BTC mined per day", "BTC/day"),
+    "btc_mined_btc": VarInfo("BTC mined since start", "BTC"),
+    "network_share": VarInfo("Share of network hashrate", "%", scale=100.0),
+    "hashprice_usd_per_ph_day": VarInfo("Hashprice", "USD/PH/day"),
+    "breakeven_price_usd": VarInfo("Break-even price (cash cost)", "USD/BTC", log=True),
+    "margin_usd": VarInfo("Cumulative margin (revenue - cash cost)", "USD"),
+    "holdings_btc": VarInfo("Holdings", "BTC"),
+    "value_usd": VarInfo("Value", "USD", log=True),
+    "cost_basis_usd": VarInfo("Cost basis", "USD"),
+    "below_cost": VarInfo("Probability value < cost basis", "%", scale=100.0),
+}
+
+
+def var_info(variable: str) -> VarInfo:
+    """Drawing information of ``variable`` (a readable default for unknown names)."""
+    if variable in VARIABLES:
+        return VARIABLES[variable]
+    unit = "USD" if variable.endswith("_usd") else "BTC" if variable.endswith("_btc") else "-"
+    return VarInfo(variable.replace("_", " ").capitalize(), unit)
+
+
+# ------------------------------------------------------------------ numbers
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def compact(x: float, unit: str = "", digits: int = 3) -> str:
+    """Format a number compactly for axes and notes: ``$1.2M``, ``12.3k``, ``6,238``, ``45%``.
+
+    Parameters
+    ----------
+    x : float
+        The value.
+    unit : str
+        ``USD...`` units get a dollar sign, ``%`` a per cent sign; others none.
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        ``"n/a"`` for NaN or infinite values.
+    """
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if unit == "%":
+        return f"{x:.{digits}g}%"
+    a = abs(x)
+    text = ""
+    if a >= 1e4:
+        for div, suffix in reversed(_SUFFIXES):  # k, M, B, T
+            rounded = float(f"{a / div:.{digits}g}")  # 999,999 rounds to 1M, not 1000k
+            if 1 <= rounded < 1000:
+                text = f"{rounded:g}{suffix}"
+                break
+        else:
+            text = f"{a / 1e12:,.0f}T"
+    elif a >= 1:
+        text = f"{a:,.{max(digits - len(str(int(a))), 0)}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    elif a > 0:
+        text = f"{a:.{digits}g}"
+    else:
+        text = "0"
+    sign = "\u2212" if x < 0 else ""
+    return f"{sign}${text}" if unit.startswith("USD") else f"{sign}{text}"
+
+
+class CompactFormatter(Formatter):
+    """Tick labels like ``$1.5M``; on a linear axis every tick uses the same suffix.
+
+    Parameters
+    ----------
+    unit : str
+        As for :func:`compact`.
+    log : bool
+        On a log axis each tick is formatted on its own (``$10k``, ``$1M``).
+    """
+
+    def __init__(self, unit: str, log: bool = False) -> None:
+        self.unit = unit
+        self.log = log
+        self.div, self.suffix, self.decimals = 1.0, "", 0
+
+    def set_locs(self, locs: Any) -> None:
+        """Choose one suffix and a number of decimals for all tick locations."""
+        super().set_locs(locs)
+        values = np.abs(np.asarray(locs, dtype=float))
+        values = values[np.isfinite(values)]
+        if self.log or values.size == 0:
+            return
+        top = float(values.max())
+        self.div, self.suffix = 1.0, ""
+        if top >= 1e4:
+            self.div, self.suffix = next((d, x) for d, x in _SUFFIXES if top >= d)
+        scaled = values / self.div
+        self.decimals = next(  # fewest decimals that show every tick exactly ($1.5M, $3M)
+            (d for d in range(5) if np.allclose(np.round(scaled, d), scaled, rtol=1e-9, atol=0)),
+            5,
+        )
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        """Format one tick."""
+        if self.log or not math.isfinite(x):
+            return compact(x, self.unit)
+        v = abs(x) / self.div
+        text = f"{v:,.{self.decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if not text.strip("0.,"):  # zero: no sign, no suffix
+            return "$0" if self.unit.startswith("USD") else "0%" if self.unit == "%" else "0"
+        sign = "\u2212" if x < 0 else ""
+        if self.unit == "%":
+            return f"{sign}{text}{self.suffix}%"
+        dollar = "$" if self.unit.startswith("USD") else ""
+        return f"{sign}{dollar}{text}{self.suffix}"
+
+
+def new_figure(width: float = 10.0, height: float = 6.0) -> Figure:
+    """A Figure with constrained layout and its own Agg canvas (no pyplot state)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def format_axis(ax: Axes, unit: str, log: bool = False, axis: str = "y") -> None:
+    """Compact tick labels in ``unit`` on one axis; tidy ticks on a log axis.
+
+    Call after the data are drawn: the log-axis tick density follows the data range.
+    """
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(CompactFormatter(unit, log))
+    if not log:
+        target.set_major_locator(MaxNLocator(nbins=7))
+        return
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    decades = math.log10(hi / lo) if lo > 0 and hi > lo else 10.0
+    subs = (1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 1 else (1.0, 1.5, 2, 3, 5, 7)
+    target.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
+    target.set_minor_formatter(NullFormatter())
+
+
+def metric_label(ref: MetricRef, unit: str = "") -> str:
+    """``"el_salvador value_usd (median) [USD]"`` for a metric reference."""
+    stat = _STAT_NAMES.get(ref.stat, ref.stat)
+    shown = "%" if unit == "probability" else unit
+    where = "market" if ref.kind == "market" else ref.entity
+    return f"{where} {ref.metric} ({stat})" + (f" [{shown}]" if shown else "")
+
+
+# ---------------------------------------------------------------- footnotes
+def add_footnote(fig: Figure, lines: Sequence[tuple[str, str]]) -> None:
+    """Write coloured note lines under the axes and keep the layout clear of them.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure made by :func:`new_figure` (constrained layout).
+    lines : sequence of (text, colour)
+        Each is wrapped to the figure width.
+    """
+    width_chars = int(fig.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6))
+    wrapped = [
+        (part, color)
+        for text, color in lines
+        for part in textwrap.wrap(text, width_chars, subsequent_indent="    ")
+    ]
+    if not wrapped:
+        return
+    height_pt = fig.get_figheight() * 72
+    step = FOOTNOTE_SIZE * 1.35
+    for i, (text, color) in enumerate(reversed(wrapped)):
+        fig.text(
+            0.01,
+            (4 + i * step) / height_pt,
+            text,
+            fontsize=FOOTNOTE_SIZE,
+            color=color,
+            parse_math=False,
+        )
+    bottom = (8 + len(wrapped) * step) / height_pt
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.set(rect=(0.0, bottom, 1.0, 1.0 - bottom))
+
+
+def _facts() -> Any:
+    from simulator.inputs.facts import load_facts
+
+    try:
+        return load_facts()
+    except Exception:  # noqa: BLE001  (a broken registry must not break a plot)
+        return None
+
+
+def _sources(fact_id: str, registry: Any, depth: int = 0) -> list[tuple[str, dt.date]]:
+    """(outlet, published) of a cited fact, or of the facts a derived value uses."""
+    try:
+        fact = registry.get(fact_id)
+    except Exception:  # noqa: BLE001
+        return []
+    if hasattr(fact, "sources"):
+        return [(s.outlet, s.published) for s in fact.sources]
+    if depth < 3 and hasattr(fact, "inputs"):
+        return [s for i in fact.inputs for s in _sources(i, registry, depth + 1)]
+    return []
+
+
+def _cite(row: pd.Series, registry: Any, max_outlets: int = 2) -> str:
+    fact_id = row.get("fact_id")
+    found = _sources(str(fact_id), registry) if isinstance(fact_id, str) and registry else []
+    if not found:
+        source = str(row.get("source") or "").strip()
+        return source[:90] + ("..." if len(source) > 90 else "")
+    unique = list(dict.fromkeys(found))
+    unique.sort(key=lambda s: s[0].startswith("unattributed"))  # named outlets first
+    shown = ", ".join(f"{o} {d.isoformat()}" for o, d in unique[:max_outlets])
+    more = len(unique) - max_outlets
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+_PER_CENT_UNITS = {"fraction": "%", "1/yr": "%/yr", "1/sqrt(yr)": "%/\u221ayr"}
+
+
+def value_text(value: Any, unit: Any) -> str:
+    """An input value with its unit: ``$119k``, ``$0.08/kWh``, ``6,238 BTC``, ``55%/yr``."""
+    unit = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return f"{value}"
+    if math.isnan(number):
+        return "none"
+    if unit in _PER_CENT_UNITS:
+        return f"{number * 100:.3g}{_PER_CENT_UNITS[unit]}"
+    if unit.startswith("USD"):
+        return compact(number, "USD") + unit[3:]
+    text = compact(number, unit)
+    return text if unit in ("", "ratio", "-") else f"{text} {unit}"
+
+
+def provenance_lines(
+    inputs: pd.DataFrame | None,
+    prefixes: Iterable[str] = ("",),
+    *,
+    keys: Iterable[str] | None = None,
+    max_cited: int = 4,
+) -> list[tuple[str, str]]:
+    """Footnote lines: cited and derived inputs with their sources, then the assumptions.
+
+    Parameters
+    ----------
+    inputs : pandas.DataFrame or None
+        ``Result.inputs`` (key, value, unit, provenance, source, fact_id ...).
+    prefixes : iterable of str
+        Keep inputs whose key starts with one of these (``""``: all).
+    keys : iterable of str, optional
+        Exact keys to keep instead of ``prefixes``.
+    max_cited : int
+        Cited or derived inputs listed by name; the rest are counted.
+
+    Returns
+    -------
+    list of (text, colour)
+        Empty when ``inputs`` is None or nothing matches.
+    """
+    if inputs is None or inputs.empty:
+        return []
+    if keys is not None:
+        wanted = set(keys)
+        rows = inputs[inputs["key"].isin(wanted)]
+    else:
+        pre = tuple(prefixes)
+        keys_ = inputs["key"].astype(str)
+        rank = keys_.map(lambda k: next((i for i, x in enumerate(pre) if k.startswith(x)), -1))
+        rows = inputs[rank >= 0].assign(_rank=rank[rank >= 0]).sort_values("_rank", kind="stable")
+    registry = _facts()
+    lines: list[tuple[str, str]] = []
+    for prov, title in (("cited", "Cited"), ("derived", "Derived from cited figures")):
+        sel = rows[rows["provenance"] == prov]
+        if sel.empty:
+            continue
+        parts = [
+            f"{r['key']} = {value_text(r['value'], r['unit'])} [{_cite(r, registry)}]"
+            for _, r in sel.head(max_cited).iterrows()
+        ]
+        extra = len(sel) - max_cited
+        text = f"{title}: " + "; ".join(parts) + (f"; +{extra} more" if extra > 0 else "")
+        lines.append((text, PROVENANCE_COLORS[prov]))
+    assumed = rows[rows["provenance"] == "assumption"]
+    if not assumed.empty:
+        ranged = assumed[assumed["low"].notna()] if "low" in assumed else assumed
+        examples = ", ".join(
+            f"{r['key'].rsplit('.', 1)[-1]} = {value_text(r['value'], r['unit'])}"
+            for _, r in (ranged if not ranged.empty else assumed).head(3).iterrows()
+        )
+        lines.append(
+            (
+                f"Assumptions: {len(assumed)} of the inputs behind this figure are assumed, "
+                f"not cited (e.g. {examples}); all are listed with notes in inputs.csv.",
+                PROVENANCE_COLORS["assumption"],
+            )
+        )
+    return lines
+
+
+def provenance_legend(provenances: Iterable[str]) -> list[Patch]:
+    """Legend patches for the provenances present (assumptions hatched)."""
+    present = [p for p in PROVENANCE_COLORS if p in set(provenances)]
+    return [
+        Patch(
+            facecolor=PROVENANCE_COLORS[p],
+            hatch="//" if p == "assumption" else None,
+            edgecolor="white" if p == "assumption" else PROVENANCE_COLORS[p],
+            label=_PROVENANCE_LABELS[p],
+        )
+        for p in present
+    ]
+
+
+# ----------------------------------------------------------------- halvings
+def halving_dates(result: Result) -> tuple[list[tuple[int, pd.Timestamp]], bool]:
+    """Halvings within the horizon: ``[(height, date), ...]`` and whether they are nominal.
+
+    The first day the simulated median height reaches each multiple of
+    210,000 when a ``height`` variable is recorded; otherwise the nominal
+    schedule of 144 blocks a day from the scenario's start height (nominal:
+    True). Empty when neither is known.
+    """
+    p = result.percentiles
+    start = pd.Timestamp(result.meta.get("start_date") or p["date"].min())
+    end = pd.Timestamp(result.meta.get("end_date") or p["date"].max())
+    for name in ("height", "chain_height", "height_blocks"):
+        rows = p[(p["entity"] == "market") & (p["variable"] == name)]
+        if not rows.empty:
+            heights = rows["p50"].to_numpy()
+            first = int(heights[0] // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+            out = []
+            for h in range(first, int(np.nanmax(heights)) + 1, HALVING_INTERVAL):
+                out.append((h, pd.Timestamp(rows["date"].to_numpy()[np.argmax(heights >= h)])))
+            return out, False
+    got = result.inputs[result.inputs["key"] == "chain.start_height"]["value"]
+    try:
+        height = float(got.iloc[0])
+    except (IndexError, TypeError, ValueError):
+        return [], True
+    out = []
+    h = (int(height) // HALVING_INTERVAL + 1) * HALVING_INTERVAL
+    while (when := start + pd.Timedelta(days=(h - height) / 144.0)) <= end:
+        out.append((h, when.normalize()))
+        h += HALVING_INTERVAL
+    return out, True
+
+
+# ------------------------------------------------------------------ tornado
