@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +22,7 @@ import numpy as np
 
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
 from simulator.inputs.schema import Scenario
+from simulator.results.files import write_folder_atomic as write_atomic
 from simulator.results.result import Result, _versions
 
 __all__ = [
@@ -329,31 +327,6 @@ def backend_used(results: Sequence[Result | None], requested: str | None) -> str
 def safe_name(name: str) -> str:
     """A file-system friendly version of a scenario or variant name."""
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "scenario"
-
-
-def write_atomic(directory: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary folder beside ``directory``, then move it into place.
-
-    An existing folder is replaced only when every file is complete; on any
-    error nothing is left behind (as :meth:`simulator.results.result.Result.save`).
-    """
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        write(tmp)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
 
 def manifest_base(kind: str, command: str | None, backend: str | None) -> dict[str, Any]:

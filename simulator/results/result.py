@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.results.files import write_folder_atomic
+
 __all__ = ["Result", "PERCENTILES", "percentile_frame", "summary_rows"]
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -188,24 +190,11 @@ class Result:
         Files are written to a temporary folder beside ``directory`` and moved
         into place only when all are complete; an existing folder is replaced.
         """
-        target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
+        def write(tmp: Path) -> None:
             self.percentiles.to_csv(tmp / "percentiles.csv", index=False)
             self.summary.to_csv(tmp / "summary.csv", index=False)
             self.inputs.to_csv(tmp / "inputs.csv", index=False)
             with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
                 json.dump(self.manifest(command), fh, indent=2, default=str)
-            if target.exists():
-                old = target.with_name(f".{target.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(target, old)
-                os.replace(tmp, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
+
+        return write_folder_atomic(directory, write)

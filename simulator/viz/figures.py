@@ -26,11 +26,10 @@ outlets and dates (green) and counts the assumed ones (orange).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +43,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from simulator.results.files import write_file_atomic
 from simulator.results.result import PERCENTILES, Result
 from simulator.viz.analysis import sobol_chart, sweep_chart, sweep_heatmap, tornado_chart
 from simulator.viz.style import (
@@ -795,13 +795,5 @@ def save_figures(figures: dict[str, Figure], directory: str | Path, dpi: int = D
         if not isinstance(fig.canvas, FigureCanvasAgg):
             FigureCanvasAgg(fig)
         path = target / f"{_stem(name)}.png"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=target)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fig.savefig(fh, format="png", dpi=dpi)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(path)
+        written.append(write_file_atomic(path, partial(fig.savefig, format="png", dpi=dpi)))
     return written

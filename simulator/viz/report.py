@@ -16,8 +16,6 @@ import datetime as dt
 import html
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -33,6 +31,7 @@ from simulator.analysis.compare import CompareError, Comparison
 from simulator.analysis.variants import backend_used
 from simulator.inputs.facts import DerivedFact, load_facts
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
+from simulator.results.files import write_file_atomic
 from simulator.results.result import Result
 from simulator.viz.figures import DPI, figures_for_comparison, figures_for_result
 from simulator.viz.style import PROVENANCE_COLORS, compact
@@ -383,20 +382,7 @@ def write_report(path: str | Path, html_text: str) -> Path:
     On any error the temporary file is removed and an existing report is left
     as it was. Missing parent folders are created.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html_text)
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is for sharing
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file_atomic(path, lambda fh: fh.write(html_text.encode("utf-8")))
 
 
 def run_for_report(

@@ -1,0 +1,1 @@
+"""Results: the Result of a run (save and load), its metrics and summaries, and simulate."""
