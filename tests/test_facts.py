@@ -542,3 +542,13 @@ def test_derived_spread_unknown_when_an_input_has_none(tmp_path):
     total = reg.get("x.total")
     assert total.value == 25.0
     assert total.spread is None
+
+
+def test_importing_facts_stays_cheap():
+    """The pydantic schema is imported only when a registry is loaded."""
+    import subprocess
+    import sys
+
+    code = "import sys, simulator.inputs.facts; print('pydantic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -175,3 +175,27 @@ def test_inputs_list_only_what_the_models_read() -> None:
     # Inherited from the baseline file but not read by the power law: not an input.
     assert "market.price.expected_return_per_year" not in power
     assert power["market.price.powerlaw_preset"].value == "btcsim_2010_2025"
+
+
+def test_model_tables_name_real_fields() -> None:
+    from simulator.inputs.market_schema import MARKET_SECTIONS
+
+    for section in MARKET_SECTIONS.values():
+        fields = set(section.spec.model_fields)
+        assert section.common <= fields
+        assert set(section.models) == set(section.spec.model_fields["model"].annotation.__args__)
+        for name, entry in section.models.items():
+            assert entry.reads <= fields, (section.key, name)
+            assert set(entry.needs) <= entry.reads, (section.key, name)
+            assert not entry.reads & section.common, (section.key, name)
+
+
+def test_inputs_follow_the_model_table() -> None:
+    from simulator.inputs.market_schema import PRICE_MODEL_TABLE
+
+    t_inputs = load_scenario(MODELS / "t.toml").inputs
+    price_keys = {
+        k.removeprefix("market.price.") for k in t_inputs if k.startswith("market.price.")
+    }
+    assert {"model", "start_usd"} | PRICE_MODEL_TABLE["t"].reads <= price_keys
+    assert price_keys - {"model", "start_usd"} - PRICE_MODEL_TABLE["t"].reads <= {"shocks"}

@@ -9,7 +9,9 @@ functions in :mod:`simulator.model` stay pure.
 :func:`market_block` draws the price and rest-of-network hashrate paths of one
 block of paths. Random streams: block ``b`` draws every price innovation from
 ``SeedSequence(seed, spawn_key=(b, 0))`` and network noise from ``(b, 1)``.
-The network noise is correlated with the price model's standardised daily
+Each model's code is found by name in the dispatch tables below, keyed like
+:data:`simulator.inputs.market_schema.PRICE_MODEL_TABLE` (which says which
+fields each model reads). The network noise is correlated with the price model's standardised daily
 innovation (the normal of GBM, power law and jump diffusion; the unit-variance
 t draw; the standardised resampled return of the bootstrap).
 """
@@ -17,13 +19,15 @@ t draw; the standardised resampled return of the bootstrap).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.random import Generator
 
 from simulator.inputs import history
-from simulator.inputs.scenario import ScenarioError
-from simulator.inputs.schema import NetworkSpec, PriceSpec, Scenario
+from simulator.inputs.errors import ScenarioError
+from simulator.inputs.schema import NETWORK_MODELS, PRICE_MODELS, NetworkSpec, PriceSpec, Scenario
 from simulator.model import paths as csvpaths
 from simulator.model.network import basic as net
 from simulator.model.network import economic as econ
@@ -36,7 +40,6 @@ __all__ = ["BLOCK_PATHS", "MarketData", "prepare_market", "market_block"]
 
 #: Paths per random-number block: fixed, so results do not depend on chunking.
 BLOCK_PATHS = 1024
-_PRICE_INNOVATIONS = {"gbm", "t", "jump", "bootstrap", "powerlaw"}
 
 
 @dataclass(frozen=True)
@@ -96,100 +99,282 @@ def _bootstrap_returns(ps: PriceSpec, file: str) -> tuple[np.ndarray, float]:
     return returns, shift
 
 
+# ------------------------------------------------------------ prepare (per run)
+_Arrays = dict[str, object]
+#: Reads what one market model needs once per run: ``(scenario, file, n_days, fees)``.
+_Prepare = Callable[[Scenario, str, int, np.ndarray], _Arrays]
+
+
+def _prepare_bootstrap(model: Scenario, file: str, n_days: int, fees: np.ndarray) -> _Arrays:
+    returns, shift = _bootstrap_returns(model.market.price, file)
+    return {"boot_returns": returns, "boot_shift": shift}
+
+
+def _prepare_price_csv(model: Scenario, file: str, n_days: int, fees: np.ndarray) -> _Arrays:
+    ps = model.market.price
+    assert ps.path_file is not None
+    paths, names = _csv_days(
+        file, "market.price.path_file", ps.path_file, ps.path_column, model.scenario.start_date,
+        n_days,
+    )  # fmt: skip
+    return {"price_paths": paths, "price_path_names": names}
+
+
+def _prepare_powerlaw(model: Scenario, file: str, n_days: int, fees: np.ndarray) -> _Arrays:
+    ps = model.market.price
+    if ps.powerlaw_preset is not None:
+        try:
+            preset = plaw.resolve_preset(ps.powerlaw_preset)
+        except ValueError as exc:
+            raise ScenarioError(file, "market.price.powerlaw_preset", str(exc)) from None
+        coefficients = (preset.intercept, preset.slope)
+    else:
+        assert ps.powerlaw_intercept is not None and ps.powerlaw_slope is not None
+        coefficients = (ps.powerlaw_intercept, ps.powerlaw_slope)
+    if model.scenario.start_date <= plaw.GENESIS:
+        raise ScenarioError(file, "scenario.start_date", "powerlaw needs a start after 2009-01-03")
+    return {"powerlaw": coefficients}
+
+
+def _prepare_network_csv(model: Scenario, file: str, n_days: int, fees: np.ndarray) -> _Arrays:
+    ns = model.market.network
+    assert ns.path_file is not None
+    paths, _ = _csv_days(
+        file, "market.network.path_file", ns.path_file, ns.path_column or "hashrate_ehs",
+        model.scenario.start_date, n_days,
+    )  # fmt: skip
+    return {"network_path": np.ascontiguousarray(paths[0])}
+
+
+def _prepare_economic(model: Scenario, file: str, n_days: int, fees: np.ndarray) -> _Arrays:
+    ns = model.market.network
+    return {
+        "econ_reward": econ.nominal_reward_btc_per_day(model.chain.start_height, fees, n_days),
+        "econ_cost": econ.marginal_cost_usd_per_th_day(
+            ns.marginal_efficiency_j_per_th,
+            ns.efficiency_improvement_per_year,
+            ns.marginal_electricity_usd_per_kwh,
+            ns.all_in_cost_factor,
+            n_days,
+        ),
+    }
+
+
+_PREPARE_PRICE: dict[str, _Prepare] = {
+    "bootstrap": _prepare_bootstrap,
+    "csv": _prepare_price_csv,
+    "powerlaw": _prepare_powerlaw,
+}
+_PREPARE_NETWORK: dict[str, _Prepare] = {"csv": _prepare_network_csv, "economic": _prepare_economic}
+
+
 def prepare_market(
     model: Scenario, file: str, n_days: int, fees_btc_per_block: np.ndarray
 ) -> MarketData:
     """Read and compute what the scenario's market models need.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    file : str
+        Scenario file name, for error messages.
+    n_days : int
+        Number of simulated days.
+    fees_btc_per_block : numpy.ndarray
+        Fees per block of each day (the economic network model's revenue).
+
+    Returns
+    -------
+    MarketData
+        The arrays the chosen models need; the rest stay empty.
 
     Raises
     ------
     ScenarioError
         If a file is missing or malformed, or a path does not cover the horizon.
     """
-    ps, ns = model.market.price, model.market.network
-    start = model.scenario.start_date
     data: dict[str, object] = {}
-    if ps.model == "bootstrap":
-        data["boot_returns"], data["boot_shift"] = _bootstrap_returns(ps, file)
-    elif ps.model == "csv":
-        assert ps.path_file is not None
-        data["price_paths"], data["price_path_names"] = _csv_days(
-            file, "market.price.path_file", ps.path_file, ps.path_column, start, n_days
-        )
-    elif ps.model == "powerlaw":
-        if ps.powerlaw_preset is not None:
-            try:
-                preset = plaw.resolve_preset(ps.powerlaw_preset)
-            except ValueError as exc:
-                raise ScenarioError(file, "market.price.powerlaw_preset", str(exc)) from None
-            data["powerlaw"] = (preset.intercept, preset.slope)
-        else:
-            assert ps.powerlaw_intercept is not None and ps.powerlaw_slope is not None
-            data["powerlaw"] = (ps.powerlaw_intercept, ps.powerlaw_slope)
-        if start <= plaw.GENESIS:
-            raise ScenarioError(
-                file, "scenario.start_date", "powerlaw needs a start after 2009-01-03"
-            )
-    if ns.model == "csv":
-        assert ns.path_file is not None
-        paths, _ = _csv_days(
-            file, "market.network.path_file", ns.path_file, ns.path_column or "hashrate_ehs",
-            start, n_days,
-        )  # fmt: skip
-        data["network_path"] = np.ascontiguousarray(paths[0])
-    elif ns.model == "economic":
-        data["econ_reward"] = econ.nominal_reward_btc_per_day(
-            model.chain.start_height, fees_btc_per_block, n_days
-        )
-        data["econ_cost"] = econ.marginal_cost_usd_per_th_day(
-            ns.marginal_efficiency_j_per_th,
-            ns.efficiency_improvement_per_year,
-            ns.marginal_electricity_usd_per_kwh,
-            ns.all_in_cost_factor,
-            n_days,
-        )
+    for table, chosen in (
+        (_PREPARE_PRICE, model.market.price.model),
+        (_PREPARE_NETWORK, model.market.network.model),
+    ):
+        if chosen in table:
+            data.update(table[chosen](model, file, n_days, fees_btc_per_block))
     return MarketData(**data)  # type: ignore[arg-type]
 
 
-def _stream(seed: int, block: int, which: int) -> np.random.Generator:
+# ------------------------------------------------------------- draws (per block)
+def _stream(seed: int, block: int, which: int) -> Generator:
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, which)))
     )
 
 
-def _innovations(
-    ps: PriceSpec, data: MarketData, rng: np.random.Generator, n: int, n_days: int
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Draw a price model's innovations (and its extra draws: jumps or indices).
-
-    Models that draw several arrays from one stream (jump, bootstrap) draw a
-    full block of :data:`BLOCK_PATHS` rows and keep the first ``n``, so a
-    short last block gets the same paths as the same rows of a full one.
-    """
-    if ps.model == "gbm" or ps.model == "powerlaw":
-        return pr.draw_normals(rng, n, n_days), None
-    if ps.model == "t":
-        return heavy.draw_standard_t(rng, ps.degrees_of_freedom, n, n_days), None
-    if ps.model == "jump":
-        z = pr.draw_normals(rng, BLOCK_PATHS, n_days)[:n]
-        jumps = heavy.draw_jumps(
-            rng, ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, BLOCK_PATHS, n_days
-        )[:n]
-        return np.ascontiguousarray(z), np.ascontiguousarray(jumps)
-    if ps.model == "bootstrap":
-        assert data.boot_returns is not None
-        idx = boot.stationary_bootstrap_indices(
-            rng, len(data.boot_returns), ps.mean_block_days, BLOCK_PATHS, n_days
-        )[:n]
-        idx = np.ascontiguousarray(idx)
-        return boot.standardised_innovations(data.boot_returns, idx), idx
-    return None, None
+#: Draws a price model's innovations and extra draws: ``(spec, data, rng, n, n_days)``.
+_Draws = tuple[np.ndarray, np.ndarray | None]
+_Draw = Callable[[PriceSpec, MarketData, Generator, int, int], _Draws]
 
 
-def _network_noisy(ns: NetworkSpec) -> bool:
-    if ns.model == "gbm":
-        return True
-    return ns.model in ("growth", "economic") and ns.noise_volatility_per_year > 0
+def _draw_normal(ps: PriceSpec, data: MarketData, rng: Generator, n: int, n_days: int) -> _Draws:
+    return pr.draw_normals(rng, n, n_days), None
+
+
+def _draw_t(ps: PriceSpec, data: MarketData, rng: Generator, n: int, n_days: int) -> _Draws:
+    return heavy.draw_standard_t(rng, ps.degrees_of_freedom, n, n_days), None
+
+
+def _draw_jump(ps: PriceSpec, data: MarketData, rng: Generator, n: int, n_days: int) -> _Draws:
+    z = pr.draw_normals(rng, BLOCK_PATHS, n_days)[:n]
+    jumps = heavy.draw_jumps(
+        rng, ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, BLOCK_PATHS, n_days
+    )[:n]
+    return np.ascontiguousarray(z), np.ascontiguousarray(jumps)
+
+
+def _draw_bootstrap(ps: PriceSpec, data: MarketData, rng: Generator, n: int, n_days: int) -> _Draws:
+    assert data.boot_returns is not None
+    idx = boot.stationary_bootstrap_indices(
+        rng, len(data.boot_returns), ps.mean_block_days, BLOCK_PATHS, n_days
+    )[:n]
+    idx = np.ascontiguousarray(idx)
+    return boot.standardised_innovations(data.boot_returns, idx), idx
+
+
+#: Price models that draw innovations. Models that draw several arrays from one
+#: stream (jump, bootstrap) draw a full block of :data:`BLOCK_PATHS` rows and keep
+#: the first ``n``, so a short last block gets the same paths as the same rows of
+#: a full one.
+_PRICE_DRAWS: dict[str, _Draw] = {
+    "gbm": _draw_normal,
+    "t": _draw_t,
+    "jump": _draw_jump,
+    "bootstrap": _draw_bootstrap,
+    "powerlaw": _draw_normal,
+}
+
+
+@dataclass(frozen=True)
+class _Block:
+    """What a path function gets besides the spec: the prepared data, the block, its draws."""
+
+    data: MarketData
+    z: np.ndarray | None
+    extra: np.ndarray | None
+    start: dt.date
+    first_path: int
+    n: int
+    n_days: int
+
+
+def _gbm_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.z is not None
+    return pr.gbm_price(
+        ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, b.z, out=b.z
+    )
+
+
+def _t_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.z is not None
+    return heavy.student_t_price(
+        ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, b.z, out=b.z
+    )
+
+
+def _jump_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.z is not None and b.extra is not None
+    return heavy.jump_diffusion_price(
+        ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year,
+        ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, b.z, b.extra, out=b.z,
+    )  # fmt: skip
+
+
+def _bootstrap_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.data.boot_returns is not None and b.extra is not None
+    return boot.bootstrap_price(
+        ps.start_usd, b.data.boot_returns, b.extra, shift_per_day=b.data.boot_shift, out=b.z
+    )
+
+
+def _powerlaw_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.z is not None and b.data.powerlaw is not None
+    return plaw.powerlaw_price(
+        ps.start_usd, b.start, b.data.powerlaw[0], b.data.powerlaw[1],
+        ps.reversion_half_life_years, ps.volatility_per_year, b.z, out=b.z,
+    )  # fmt: skip
+
+
+def _csv_price(ps: PriceSpec, b: _Block) -> np.ndarray:
+    assert b.data.price_paths is not None
+    return np.ascontiguousarray(csvpaths.cycle_paths(b.data.price_paths, b.first_path, b.n))
+
+
+#: The price path of each price model, from its spec and the block.
+_PRICE_PATHS: dict[str, Callable[[PriceSpec, _Block], np.ndarray]] = {
+    "constant": lambda ps, b: pr.constant_price(ps.start_usd, b.n, b.n_days),
+    "cagr": lambda ps, b: pr.cagr_price(ps.start_usd, ps.growth_per_year, b.n, b.n_days),
+    "gbm": _gbm_price,
+    "t": _t_price,
+    "jump": _jump_price,
+    "bootstrap": _bootstrap_price,
+    "powerlaw": _powerlaw_price,
+    "csv": _csv_price,
+}
+
+
+def _growth_network(ns: NetworkSpec, b: _Block, price: np.ndarray) -> np.ndarray:
+    return net.growth_hashrate(
+        ns.start_ehs, ns.growth_per_year, b.n, b.n_days, ns.noise_volatility_per_year, b.z,
+        out=b.z,
+    )  # fmt: skip
+
+
+def _gbm_network(ns: NetworkSpec, b: _Block, price: np.ndarray) -> np.ndarray:
+    assert b.z is not None
+    return net.gbm_hashrate(
+        ns.start_ehs, ns.expected_growth_per_year, ns.volatility_per_year, b.z, out=b.z
+    )
+
+
+def _csv_network(ns: NetworkSpec, b: _Block, price: np.ndarray) -> np.ndarray:
+    assert b.data.network_path is not None
+    return np.tile(b.data.network_path, (b.n, 1))
+
+
+def _economic_network(ns: NetworkSpec, b: _Block, price: np.ndarray) -> np.ndarray:
+    assert b.data.econ_reward is not None and b.data.econ_cost is not None
+    return econ.economic_hashrate(
+        ns.start_ehs, price, b.data.econ_reward, b.data.econ_cost, ns.adjustment_half_life_days,
+        ns.max_growth_per_month, ns.noise_volatility_per_year, b.z, out=b.z,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _NetworkModel:
+    """A network model's code: whether it draws noise, and its path given the block and price."""
+
+    noisy: Callable[[NetworkSpec], bool]
+    path: Callable[[NetworkSpec, _Block, np.ndarray], np.ndarray]
+
+
+def _has_noise(ns: NetworkSpec) -> bool:
+    return ns.noise_volatility_per_year > 0
+
+
+#: The code of each network model (the block's ``z`` is the network noise).
+_NETWORK_PATHS: dict[str, _NetworkModel] = {
+    "constant": _NetworkModel(
+        lambda ns: False, lambda ns, b, price: net.constant_hashrate(ns.start_ehs, b.n, b.n_days)
+    ),
+    "growth": _NetworkModel(_has_noise, _growth_network),
+    "gbm": _NetworkModel(lambda ns: True, _gbm_network),
+    "csv": _NetworkModel(lambda ns: False, _csv_network),
+    "economic": _NetworkModel(_has_noise, _economic_network),
+}
+
+
+if tuple(_PRICE_PATHS) != PRICE_MODELS or tuple(_NETWORK_PATHS) != NETWORK_MODELS:
+    raise RuntimeError("the engine's market dispatch differs from the schema's model tables")
 
 
 def market_block(
@@ -206,76 +391,42 @@ def market_block(
 
     Depends only on the market section, the prepared data, the seed and the
     block index (never on the number of blocks or workers).
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    data : MarketData
+        What :func:`prepare_market` prepared.
+    seed : int
+        The scenario seed.
+    block : int
+        Index of the block of :data:`BLOCK_PATHS` paths.
+    n : int
+        Paths in this block (``BLOCK_PATHS``, or fewer in the last block).
+    n_days : int
+        Number of simulated days.
+    shock_days, shock_changes : numpy.ndarray
+        Day index and relative change of each dated price shock.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Price and rest-of-network hashrate, each ``(n, n_days)``.
     """
     ps, ns = model.market.price, model.market.network
-    start = model.scenario.start_date
-    first_path = block * BLOCK_PATHS
+    draw = _PRICE_DRAWS.get(ps.model)
     z_price, extra = (
-        _innovations(ps, data, _stream(seed, block, 0), n, n_days)
-        if ps.model in _PRICE_INNOVATIONS
-        else (None, None)
+        draw(ps, data, _stream(seed, block, 0), n, n_days) if draw is not None else (None, None)
     )
-    z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if _network_noisy(ns) else None
+    network = _NETWORK_PATHS[ns.model]
+    z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if network.noisy(ns) else None
     if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
         pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
 
-    if ps.model == "constant":
-        price = pr.constant_price(ps.start_usd, n, n_days)
-    elif ps.model == "cagr":
-        price = pr.cagr_price(ps.start_usd, ps.growth_per_year, n, n_days)
-    elif ps.model == "gbm":
-        assert z_price is not None
-        price = pr.gbm_price(
-            ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, z_price, out=z_price
-        )
-    elif ps.model == "t":
-        assert z_price is not None
-        price = heavy.student_t_price(
-            ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year, z_price, out=z_price
-        )
-    elif ps.model == "jump":
-        assert z_price is not None and isinstance(extra, np.ndarray)
-        price = heavy.jump_diffusion_price(
-            ps.start_usd, ps.expected_return_per_year, ps.volatility_per_year,
-            ps.jump_intensity_per_year, ps.jump_mean_log, ps.jump_sd_log, z_price, extra,
-            out=z_price,
-        )  # fmt: skip
-    elif ps.model == "bootstrap":
-        assert data.boot_returns is not None and isinstance(extra, np.ndarray)
-        price = boot.bootstrap_price(
-            ps.start_usd, data.boot_returns, extra, shift_per_day=data.boot_shift, out=z_price
-        )
-    elif ps.model == "powerlaw":
-        assert z_price is not None and data.powerlaw is not None
-        price = plaw.powerlaw_price(
-            ps.start_usd, start, data.powerlaw[0], data.powerlaw[1],
-            ps.reversion_half_life_years, ps.volatility_per_year, z_price, out=z_price,
-        )  # fmt: skip
-    else:
-        assert data.price_paths is not None
-        price = np.ascontiguousarray(csvpaths.cycle_paths(data.price_paths, first_path, n))
+    start, first_path = model.scenario.start_date, block * BLOCK_PATHS
+    price = _PRICE_PATHS[ps.model](ps, _Block(data, z_price, extra, start, first_path, n, n_days))
     if len(shock_days):
         pr.apply_shocks(price, shock_days.tolist(), shock_changes.tolist())
-
-    if ns.model == "constant":
-        rest = net.constant_hashrate(ns.start_ehs, n, n_days)
-    elif ns.model == "growth":
-        rest = net.growth_hashrate(
-            ns.start_ehs, ns.growth_per_year, n, n_days, ns.noise_volatility_per_year, z_net,
-            out=z_net,
-        )  # fmt: skip
-    elif ns.model == "gbm":
-        assert z_net is not None
-        rest = net.gbm_hashrate(
-            ns.start_ehs, ns.expected_growth_per_year, ns.volatility_per_year, z_net, out=z_net
-        )
-    elif ns.model == "csv":
-        assert data.network_path is not None
-        rest = np.tile(data.network_path, (n, 1))
-    else:
-        assert data.econ_reward is not None and data.econ_cost is not None
-        rest = econ.economic_hashrate(
-            ns.start_ehs, price, data.econ_reward, data.econ_cost, ns.adjustment_half_life_days,
-            ns.max_growth_per_month, ns.noise_volatility_per_year, z_net, out=z_net,
-        )  # fmt: skip
+    rest = network.path(ns, _Block(data, z_net, None, start, first_path, n, n_days), price)
     return price, rest

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 
-__all__ = ["FactsFileError", "HistoryError", "InputError", "ScenarioError", "UnknownFactError"]
+__all__ = [
+    "FactsFileError",
+    "HistoryError",
+    "InputError",
+    "ScenarioError",
+    "UnknownFactError",
+    "did_you_mean",
+]
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """Return `` (did you mean 'X'?)`` for the option closest to ``word``, or ``""``.
+
+    Parameters
+    ----------
+    word : str
+        A possibly misspelt key or name.
+    options : iterable of str
+        The known keys or names.
+
+    Returns
+    -------
+    str
+        The hint, with a leading space, or an empty string if nothing is close.
+    """
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class InputError(Exception):

@@ -1,4 +1,4 @@
-"""Scenario files: TOML loading, ``extends``, overrides and provenance.
+"""Scenario resolution: value forms, provenance and validation of a scenario file.
 
 A scenario file is TOML. Any value may be written in one of four forms::
 
@@ -9,17 +9,15 @@ A scenario file is TOML. Any value may be written in one of four forms::
 
 Resolution strips these forms to plain values (validated by
 :mod:`simulator.inputs.schema`) and records, for every input, its value, unit,
-provenance and source or note (:class:`ResolvedInput`).
+provenance and source or note (:class:`ResolvedInput`). Reading, ``extends``
+merging and ``--set`` overrides are in :mod:`simulator.inputs.scenario_files`
+(re-exported here).
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import math
-import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +25,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from simulator.inputs.errors import ScenarioError
+from simulator.inputs.errors import ScenarioError, did_you_mean
 from simulator.inputs.facts import FactRegistry, UnknownFactError, load_facts
+from simulator.inputs.scenario_files import (
+    ENTITY_LISTS,
+    FORM_KEYS,
+    apply_overrides,
+    parse_override,
+    read_merged,
+)
 from simulator.inputs.schema import Scenario, unused_market_keys
 from simulator.model import protocol as _p
 from simulator.model.units import unit_for
@@ -46,8 +51,6 @@ __all__ = [
 ]
 
 PROVENANCES = ("cited", "derived", "protocol", "assumption")
-ENTITY_LISTS = ("reserve", "mining")
-_FORM_KEYS = {"cite", "derive", "value", "note", "low", "high"}
 _SKIP_INPUTS = {"scenario.name", "scenario.description", "scenario.question"}
 
 
@@ -121,133 +124,7 @@ def protocol_inputs() -> list[ResolvedInput]:
     return [ResolvedInput(key, value, unit, "protocol", _CORE) for key, value, unit in rows]
 
 
-# --------------------------------------------------------------------- loading
-def _read_toml(path: Path, shown: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(shown, "", "file not found") from None
-    except OSError as exc:
-        raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(shown, "", f"TOML syntax error: {exc}") from None
-
-
-def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``top`` into a copy of ``base``; entity lists merge by ``name``."""
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict) and not (_FORM_KEYS & value.keys()):
-            out[key] = _merge(old, value)
-        elif key in ENTITY_LISTS and isinstance(old, list) and isinstance(value, list):
-            merged = {e.get("name"): e for e in old if isinstance(e, dict)}
-            order = [e.get("name") for e in old if isinstance(e, dict)]
-            for entity in value:
-                name = entity.get("name") if isinstance(entity, dict) else None
-                if name in merged:
-                    merged[name] = _merge(merged[name], entity)
-                else:
-                    merged[name] = copy.deepcopy(entity)
-                    order.append(name)
-            out[key] = [merged[n] for n in order if not merged[n].get("remove", False)]
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _resolve_files(node: Any, folder: Path) -> Any:
-    """Make relative paths in ``*_file`` keys relative to the declaring file's folder."""
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key.endswith("_file") and isinstance(value, str | dict):
-            text = value.get("value") if isinstance(value, dict) else value
-            if isinstance(text, str) and text and not Path(text).is_absolute():
-                text = os.path.normpath(folder / text)
-                value = {**value, "value": text} if isinstance(value, dict) else text
-        out[key] = _resolve_files(value, folder) if isinstance(value, dict) else value
-    return out
-
-
-def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and everything it ``extends``, deep-merged.
-
-    ``extends`` is a path (or list of paths) relative to the file; later
-    files and the file itself win. Entities in ``[[reserve]]`` and
-    ``[[mining]]`` merge by ``name``; ``remove = true`` drops an entity.
-    Relative paths in keys ending in ``_file`` are taken relative to the
-    file that sets them.
-    """
-    path = Path(path)
-    shown = str(path)
-    resolved = path.resolve()
-    if resolved in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, resolved))
-        raise ScenarioError(shown, "extends", f"cycle in extends ({cycle})")
-    data = _resolve_files(_read_toml(path, shown), path.parent)
-    parents = data.pop("extends", [])
-    if isinstance(parents, str):
-        parents = [parents]
-    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-        raise ScenarioError(shown, "extends", f"expected a path or list of paths (got {parents!r})")
-    merged: dict[str, Any] = {}
-    for parent in parents:
-        parent_path = path.parent / parent
-        if not parent_path.is_file():
-            raise ScenarioError(shown, "extends", f"file not found: {parent}")
-        merged = _merge(merged, read_merged(parent_path, (*_chain, resolved)))
-    return _merge(merged, data)
-
-
-# ------------------------------------------------------------------- overrides
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``dotted.key=value``; the value is read as TOML, else as a string."""
-    key, sep, raw = text.partition("=")
-    key, raw = key.strip(), raw.strip()
-    if not sep or not key:
-        raise ScenarioError("--set", text, "expected key=value (e.g. scenario.paths=500)")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return key, value
-
-
-def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
-    """Apply ``--set key=value`` overrides; entities are addressed by name."""
-    out = copy.deepcopy(data)
-    for text in overrides:
-        key, value = parse_override(text)
-        parts = key.split(".")
-        node: Any = out
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(node, list):
-                names = [e.get("name") for e in node if isinstance(e, dict)]
-                if part not in names:
-                    hint = _hint(part, [n for n in names if isinstance(n, str)])
-                    raise ScenarioError("--set", ".".join(parts[: i + 1]), f"no entity{hint}")
-                node = node[names.index(part)]
-            elif isinstance(node, dict):
-                node = node.setdefault(part, [] if part in ENTITY_LISTS and i == 0 else {})
-            else:
-                raise ScenarioError("--set", key, "cannot set inside a plain value")
-        last = parts[-1]
-        if not isinstance(node, dict):
-            raise ScenarioError("--set", key, "name an entity, then its key")
-        node[last] = {"value": value, "note": "set on the command line"}
-    return out
-
-
 # ------------------------------------------------------------------ provenance
-def _hint(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_number(file: str, key: str, value: Any) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(file, key, f"must be a finite number (got {value})")
@@ -264,18 +141,18 @@ def _strip(node: Any, key: str, file: str, reg: FactRegistry, out: dict[str, Res
             )
             items.append(_strip(item, sub, file, reg, out))
         return items
-    if isinstance(node, dict) and not (_FORM_KEYS & node.keys()):
+    if isinstance(node, dict) and not (FORM_KEYS & node.keys()):
         return {k: _strip(v, f"{key}.{k}" if key else k, file, reg, out) for k, v in node.items()}
     unit = unit_for(key)
     if not isinstance(node, dict):
         _check_number(file, key, node)
         out[key] = ResolvedInput(key, node, unit, "assumption", "no note given")
         return node
-    extra = node.keys() - _FORM_KEYS
+    extra = node.keys() - FORM_KEYS
     if extra:
         bad = sorted(extra)[0]
         raise ScenarioError(
-            file, f"{key}.{bad}", f"unknown key in value form{_hint(bad, _FORM_KEYS)}"
+            file, f"{key}.{bad}", f"unknown key in value form{did_you_mean(bad, FORM_KEYS)}"
         )
     forms = [f for f in ("cite", "derive", "value") if f in node]
     if len(forms) != 1:
@@ -298,7 +175,7 @@ def _strip(node: Any, key: str, file: str, reg: FactRegistry, out: dict[str, Res
     try:
         fact = reg.get(fact_id)
     except UnknownFactError:
-        hint = _hint(fact_id, reg.ids())
+        hint = did_you_mean(fact_id, reg.ids())
         raise ScenarioError(file, f"{key}.{form}", f"unknown fact {fact_id!r}{hint}") from None
     if fact.provenance != ("cited" if form == "cite" else "derived"):
         want = "derive" if form == "cite" else "cite"
@@ -352,7 +229,9 @@ def _validation_error(exc: ValidationError, file: str, raw: Mapping[str, Any]) -
     got = err.get("input")
     kind = err["type"]
     if kind == "extra_forbidden":
-        return ScenarioError(file, key, f"unknown key{_hint(str(loc[-1]), _model_fields(loc))}")
+        return ScenarioError(
+            file, key, f"unknown key{did_you_mean(str(loc[-1]), _model_fields(loc))}"
+        )
     if kind == "missing":
         return ScenarioError(file, key, "missing required key")
     msg = err["msg"].removeprefix("Value error, ")
@@ -401,7 +280,7 @@ def resolve(
     reserves = [r.name for r in model.reserve]
     for op in model.mining:
         if op.reserve is not None and op.reserve not in reserves:
-            hint = _hint(op.reserve, reserves)
+            hint = did_you_mean(op.reserve, reserves)
             raise ScenarioError(
                 file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
             )

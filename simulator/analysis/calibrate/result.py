@@ -160,18 +160,15 @@ def _problem(cal: Calibration, values: dict[str, float]) -> tuple[str, str] | No
     """First (key, message) the scenario schema rejects in ``values``, or None."""
     from pydantic import ValidationError
 
-    from simulator.inputs.schema import NetworkSpec, PriceSpec
+    from simulator.inputs.market_schema import MARKET_SECTIONS
 
-    spec: type[PriceSpec] | type[NetworkSpec]
-    if cal.section == "market.price":
-        spec, base = PriceSpec, {"model": cal.scenario_model, "start_usd": 1.0}
-    else:
-        spec, base = NetworkSpec, {"model": cal.scenario_model, "start_ehs": 1.0}
+    section = MARKET_SECTIONS[cal.section]
+    base = {"model": cal.scenario_model, section.start: 1.0}
     for key, v in values.items():
         if not math.isfinite(v):
             return key, f"not a finite number (got {v})"
     try:
-        spec.model_validate({**base, **cal.fixed, **values})
+        section.spec.model_validate({**base, **cal.fixed, **values})
     except ValidationError as exc:
         first = exc.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else cal.estimates[0].key

@@ -1,0 +1,362 @@
+"""Scenario schema of the market section, and the one table of what each market model reads.
+
+:data:`PRICE_MODEL_TABLE` and :data:`NETWORK_MODEL_TABLE` map a model name to
+the fields of its section that the model reads (:class:`MarketModel`), the
+fields it needs set, and any further rule on them. The schema's validators,
+:func:`MarketSection.unused` (inputs a scenario's chosen model ignores, left
+out of ``inputs.csv`` and ``btcsim explain``) and the engine's dispatch
+(:mod:`simulator.engine.market`) all read these tables, so a model is added in
+one place. Plain models rather than a pydantic discriminated union keep the
+field order, the error paths and the ignored-but-accepted fields of the
+other models exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, Field, model_validator
+
+from simulator.inputs.schema_types import Date, StrictModel
+
+__all__ = [
+    "MARKET_SECTIONS",
+    "NETWORK_MODELS",
+    "NETWORK_MODEL_TABLE",
+    "PRICE_MODELS",
+    "PRICE_MODEL_TABLE",
+    "Market",
+    "MarketModel",
+    "MarketSection",
+    "NetworkModelName",
+    "NetworkSpec",
+    "PriceModelName",
+    "PriceSpec",
+    "Shock",
+]
+
+PriceModelName = Literal["constant", "cagr", "gbm", "t", "jump", "bootstrap", "powerlaw", "csv"]
+NetworkModelName = Literal["constant", "growth", "gbm", "csv", "economic"]
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class MarketModel(Generic[SpecT]):
+    """What one market model reads from its section of the scenario.
+
+    Parameters
+    ----------
+    reads : frozenset of str
+        Fields the model reads, besides the ones every model of the section
+        reads (:attr:`MarketSection.common`).
+    needs : tuple of str, optional
+        Fields that must be set (not ``None`` or empty) for this model.
+    check : callable, optional
+        Further rule on the spec; returns what is wrong, or ``None``.
+    """
+
+    reads: frozenset[str]
+    needs: tuple[str, ...] = ()
+    check: Callable[[SpecT], str | None] | None = None
+
+
+def _require(spec: BaseModel, model: str, entry: MarketModel[Any]) -> None:
+    """Raise :class:`ValueError` if a field the model needs is not set."""
+    for name in entry.needs:
+        if not getattr(spec, name):
+            raise ValueError(f"model {model!r} needs {name}")
+
+
+def _run_check(spec: SpecT, entry: MarketModel[SpecT]) -> None:
+    """Raise :class:`ValueError` if the model's further rule fails."""
+    problem = entry.check(spec) if entry.check is not None else None
+    if problem is not None:
+        raise ValueError(problem)
+
+
+class Shock(StrictModel):
+    """A dated multiplicative jump applied to a path from ``date`` onward."""
+
+    date: Date
+    change: float = Field(gt=-1, description="relative change, e.g. -0.5 for -50 %")
+
+
+class PriceSpec(StrictModel):
+    """The ``[market.price]`` table.
+
+    Which fields each model reads, and which it needs, is in
+    :data:`PRICE_MODEL_TABLE`. File paths are relative to the scenario file
+    that sets them.
+    """
+
+    model: PriceModelName = Field(description="price path model")
+    start_usd: float = Field(gt=0, description="BTC price at start_date")
+    growth_per_year: float = Field(0.0, gt=-1, description="cagr: annual growth; default 0")
+    expected_return_per_year: float = Field(
+        0.0, gt=-5, lt=5, description="gbm, t, jump: arithmetic expected return mu; default 0"
+    )
+    volatility_per_year: float = Field(
+        0.0, ge=0, le=5, description="gbm, t, jump, powerlaw: annual volatility sigma; default 0"
+    )
+    degrees_of_freedom: float = Field(
+        4.0,
+        gt=2,
+        le=1000,
+        description="t: degrees of freedom of the innovations; default 4, near fits to "
+        "daily BTC returns",
+    )
+    jump_intensity_per_year: float = Field(
+        0.0, ge=0, le=365, description="jump: expected number of jumps a year; default 0"
+    )
+    jump_mean_log: float = Field(
+        0.0, ge=-3, le=3, description="jump: mean log jump size; default 0"
+    )
+    jump_sd_log: float = Field(0.0, ge=0, le=3, description="jump: sd of log jump size; default 0")
+    history_file: str | None = Field(None, description="bootstrap: daily history CSV")
+    window_start: Date | None = Field(None, description="bootstrap: first day; default: file start")
+    window_end: Date | None = Field(None, description="bootstrap: last day; default: file end")
+    mean_block_days: float = Field(
+        30.0, ge=1, le=3650, description="bootstrap: mean block length; default 30 days"
+    )
+    target_return_per_year: float | None = Field(
+        None,
+        gt=-5,
+        lt=5,
+        description="bootstrap: re-centre to this expected return; default: "
+        "keep the window's own drift",
+    )
+    powerlaw_preset: str | None = Field(None, description="powerlaw: a named coefficient set")
+    powerlaw_intercept: float | None = Field(
+        None, ge=-40, le=10, description="powerlaw: a in log10 price = a + b log10(days)"
+    )
+    powerlaw_slope: float | None = Field(
+        None, ge=0, le=20, description="powerlaw: b in log10 price = a + b log10(days)"
+    )
+    reversion_half_life_years: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="powerlaw: half-life of the residual's pull to the trend; default 1 year",
+    )
+    path_file: str | None = Field(None, description="csv: file with date and price columns")
+    path_column: str | None = Field(
+        None, description="csv: column to use; default: every value column, cycled over paths"
+    )
+    shocks: list[Shock] = Field(default_factory=list, description="dated jumps; none by default")
+
+    @model_validator(mode="after")
+    def _model_inputs(self) -> PriceSpec:
+        entry = PRICE_MODEL_TABLE[self.model]
+        _require(self, self.model, entry)
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            raise ValueError("window_end is before window_start")
+        _run_check(self, entry)
+        return self
+
+
+class NetworkSpec(StrictModel):
+    """The ``[market.network]`` table: hashrate of the rest of the network.
+
+    ``economic`` moves the hashrate toward what miners' revenue can pay for;
+    see :mod:`simulator.model.network.economic` for the equations and the references
+    of its defaults.
+    """
+
+    model: NetworkModelName = Field(description="network hashrate model")
+    start_ehs: float = Field(gt=0, description="hashrate of the rest of the network at start")
+    growth_per_year: float = Field(0.0, gt=-1, description="growth: annual trend; default 0")
+    noise_volatility_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=5,
+        description="growth, economic: lognormal noise around the trend; default 0",
+    )
+    expected_growth_per_year: float = Field(
+        0.0, gt=-5, lt=5, description="gbm: expected growth; default 0"
+    )
+    volatility_per_year: float = Field(0.0, ge=0, le=5, description="gbm: volatility; default 0")
+    correlation_with_price: float = Field(
+        0.0, ge=-1, le=1, description="correlation of daily shocks with price; default 0"
+    )
+    path_file: str | None = Field(None, description="csv: file with date and hashrate_ehs")
+    path_column: str | None = Field(None, description="csv: column to use; default hashrate_ehs")
+    marginal_efficiency_j_per_th: float = Field(
+        20.0, gt=0, le=10_000, description="economic: J/TH of the marginal fleet at start"
+    )
+    efficiency_improvement_per_year: float = Field(
+        0.10, ge=0, lt=1, description="economic: yearly fall in the marginal J/TH"
+    )
+    marginal_electricity_usd_per_kwh: float = Field(
+        0.05, gt=0, le=10, description="economic: electricity price of the marginal miner"
+    )
+    all_in_cost_factor: float = Field(
+        1.5,
+        ge=1,
+        le=20,
+        description="economic: all-in cost / electricity cost of the marginal miner; default "
+        "1.5, calibrated on Coin Metrics 2016-2025",
+    )
+    adjustment_half_life_days: float = Field(
+        425.0,
+        gt=0,
+        le=3650,
+        description="economic: half-life of the gap to the target; default 425 days, "
+        "calibrated on Coin Metrics 2016-2025",
+    )
+    max_growth_per_month: float = Field(
+        0.10, gt=0, le=10, description="economic: cap on hashrate growth a month (hardware)"
+    )
+
+    @model_validator(mode="after")
+    def _model_inputs(self) -> NetworkSpec:
+        entry = NETWORK_MODEL_TABLE[self.model]
+        _require(self, self.model, entry)
+        _run_check(self, entry)
+        return self
+
+
+class Market(StrictModel):
+    """The ``[market]`` table."""
+
+    price: PriceSpec
+    network: NetworkSpec
+
+
+def _powerlaw_coefficients(ps: PriceSpec) -> str | None:
+    """A preset, or both intercept and slope, but not both kinds."""
+    coefficients = (ps.powerlaw_intercept, ps.powerlaw_slope)
+    if ps.powerlaw_preset is None and None in coefficients:
+        return (
+            "model 'powerlaw' needs powerlaw_preset or both powerlaw_intercept and powerlaw_slope"
+        )
+    if ps.powerlaw_preset is not None and coefficients != (None, None):
+        return "give powerlaw_preset or intercept and slope, not both"
+    return None
+
+
+_DIFFUSION = frozenset({"expected_return_per_year", "volatility_per_year"})
+_JUMPS = frozenset({"jump_intensity_per_year", "jump_mean_log", "jump_sd_log"})
+_CSV = frozenset({"path_file", "path_column"})
+
+#: Each price model: the ``[market.price]`` fields it reads besides model, start_usd, shocks.
+PRICE_MODEL_TABLE: dict[str, MarketModel[PriceSpec]] = {
+    "constant": MarketModel(frozenset()),
+    "cagr": MarketModel(frozenset({"growth_per_year"})),
+    "gbm": MarketModel(_DIFFUSION),
+    "t": MarketModel(_DIFFUSION | {"degrees_of_freedom"}),
+    "jump": MarketModel(_DIFFUSION | _JUMPS),
+    "bootstrap": MarketModel(
+        frozenset(
+            {
+                "history_file",
+                "window_start",
+                "window_end",
+                "mean_block_days",
+                "target_return_per_year",
+            }
+        ),
+        needs=("history_file",),
+    ),  # fmt: skip
+    "powerlaw": MarketModel(
+        frozenset(
+            {
+                "powerlaw_preset",
+                "powerlaw_intercept",
+                "powerlaw_slope",
+                "reversion_half_life_years",
+                "volatility_per_year",
+            }
+        ),
+        check=_powerlaw_coefficients,
+    ),  # fmt: skip
+    "csv": MarketModel(_CSV, needs=("path_file",)),
+}
+#: Each network model: the ``[market.network]`` fields it reads besides model and start_ehs.
+NETWORK_MODEL_TABLE: dict[str, MarketModel[NetworkSpec]] = {
+    "constant": MarketModel(frozenset()),
+    "growth": MarketModel(
+        frozenset({"growth_per_year", "noise_volatility_per_year", "correlation_with_price"})
+    ),
+    "gbm": MarketModel(
+        frozenset({"expected_growth_per_year", "volatility_per_year", "correlation_with_price"})
+    ),
+    "csv": MarketModel(_CSV, needs=("path_file",)),
+    "economic": MarketModel(
+        frozenset(
+            {
+                "marginal_efficiency_j_per_th",
+                "efficiency_improvement_per_year",
+                "marginal_electricity_usd_per_kwh",
+                "all_in_cost_factor",
+                "adjustment_half_life_days",
+                "max_growth_per_month",
+                "noise_volatility_per_year",
+                "correlation_with_price",
+            }
+        )
+    ),  # fmt: skip
+}
+
+#: Price models accepted by the schema.
+PRICE_MODELS: tuple[str, ...] = tuple(PRICE_MODEL_TABLE)
+#: Network hashrate models accepted by the schema.
+NETWORK_MODELS: tuple[str, ...] = tuple(NETWORK_MODEL_TABLE)
+if get_args(PriceModelName) != PRICE_MODELS or get_args(NetworkModelName) != NETWORK_MODELS:
+    raise RuntimeError("a model name Literal differs from its model table")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class MarketSection:
+    """One market section of a scenario and its model table.
+
+    Parameters
+    ----------
+    key : str
+        Dotted section key, ``market.price`` or ``market.network``.
+    spec : type
+        The pydantic model of the section.
+    start : str
+        The field holding the starting value (``start_usd``, ``start_ehs``).
+    common : frozenset of str
+        Fields every model of the section reads.
+    models : mapping of str to MarketModel
+        The section's model table.
+    """
+
+    key: str
+    spec: type[BaseModel]
+    start: str
+    common: frozenset[str]
+    models: Mapping[str, MarketModel[Any]]
+
+    def unused(self, model: str) -> list[str]:
+        """Fields of the section that ``model`` does not read, in schema order.
+
+        Parameters
+        ----------
+        model : str
+            A model name of this section.
+
+        Returns
+        -------
+        list of str
+            Field names.
+        """
+        used = self.common | self.models[model].reads
+        return [name for name in self.spec.model_fields if name not in used]
+
+
+#: The market sections by dotted key.
+MARKET_SECTIONS: dict[str, MarketSection] = {
+    "market.price": MarketSection(
+        "market.price", PriceSpec, "start_usd", frozenset({"model", "start_usd", "shocks"}),
+        PRICE_MODEL_TABLE,
+    ),
+    "market.network": MarketSection(
+        "market.network", NetworkSpec, "start_ehs", frozenset({"model", "start_ehs"}),
+        NETWORK_MODEL_TABLE,
+    ),
+}  # fmt: skip
