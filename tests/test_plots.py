@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -17,13 +19,13 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from simulator import load_facts, load_scenario, simulate
+from simulator import viz as plots
 from simulator.analysis.compare import compare
 from simulator.analysis.sensitivity import sensitivity
 from simulator.analysis.sweep import sweep
-from simulator.viz import figures as plots
-from simulator.viz import style as plots_extra
-from simulator.viz.figures import panels
-from simulator.viz.style import PROVENANCE_COLORS, CompactFormatter, compact
+from simulator.results.format import format_compact
+from simulator.viz.style import PROVENANCE_COLORS, CompactFormatter, value_text
+from simulator.viz.timeseries import halving_dates, panels
 
 SMALL = ["scenario.paths=200", "scenario.horizon_years=1"]
 
@@ -88,26 +90,45 @@ def footnote(fig: Figure) -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------------ formats
 def test_compact_numbers():
-    assert compact(1_234_567, "USD") == "$1.23M"
-    assert compact(1.2e6, "USD/BTC") == "$1.2M"
-    assert compact(-2.5e9, "USD") == "\u2212$2.5B"
-    assert compact(6238, "BTC") == "6,238"
-    assert compact(2000, "MW") == "2,000"
-    assert compact(12_345, "EH/s") == "12.3k"
-    assert compact(999_999, "USD") == "$1M"
-    assert compact(45, "%") == "45%"
-    assert compact(float("nan"), "USD") == "n/a"
+    assert format_compact(1_234_567, "USD") == "1.235 M"
+    assert format_compact(1.2e6, "USD/BTC") == "1.2 M"  # ticks: suffixes in every unit
+    assert format_compact(-2.5e9, "USD") == "-2.5 bn"
+    assert format_compact(6238, "BTC") == "6,238"
+    assert format_compact(2000, "MW") == "2,000"
+    assert format_compact(12_345, "EH/s") == "12,345"
+    assert format_compact(999_999, "USD") == "999,999"
+    assert format_compact(999_999_999, "USD") == "1 bn"
+    assert format_compact(45, "%") == "45%"
+    assert format_compact(float("nan"), "USD") == "n/a"
+
+
+def test_value_text_in_the_cli_style():
+    assert value_text(6238, "BTC") == "6,238 BTC"
+    assert value_text(395e6, "USD") == "395 M USD"
+    assert value_text(0.08, "USD/kWh") == "0.08 USD/kWh"
+    assert value_text(3_233_124.0, "USD/BTC") == "3,233,124 USD/BTC"
+    assert value_text(0.55, "1/yr") == "55%/yr"
+    assert value_text(float("nan"), "USD") == "none"
 
 
 def test_axis_ticks_share_one_suffix():
     fmt = CompactFormatter("USD")
     locs = [0.0, 1.5e6, 3e6, 4.5e6, 6e6]
     fmt.set_locs(locs)
-    assert [fmt(x) for x in locs] == ["$0", "$1.5M", "$3M", "$4.5M", "$6M"]
+    assert [fmt(x) for x in locs] == ["0", "1.5 M", "3 M", "4.5 M", "6 M"]
     fmt = CompactFormatter("BTC")
     locs = [0.0, 4000.0, 8000.0, 12000.0]
     fmt.set_locs(locs)
-    assert [fmt(x) for x in locs] == ["0", "4k", "8k", "12k"]
+    assert [fmt(x) for x in locs] == ["0", "4,000", "8,000", "12,000"]
+    fmt = CompactFormatter("USD")
+    locs = [-2e9, 0.0, 2e9, 4e9]
+    fmt.set_locs(locs)
+    assert [fmt(x) for x in locs] == ["-2 bn", "0", "2 bn", "4 bn"]
+    fmt = CompactFormatter("%")
+    fmt.set_locs([0.0, 50.0, 100.0])
+    assert [fmt(x) for x in (0.0, 50.0, 100.0)] == ["0%", "50%", "100%"]
+    log = CompactFormatter("USD/BTC", log=True)
+    assert [log(x) for x in (1e4, 1e5, 1e6, 2e7)] == ["10,000", "100,000", "1 M", "20 M"]
 
 
 # -------------------------------------------------------------------- fans
@@ -146,7 +167,7 @@ def test_fan_chart_scale_option_units_and_halvings(result, no_paths):
 
 
 def test_halving_dates_follow_the_nominal_schedule(result):
-    found, nominal = plots_extra.halving_dates(result)
+    found, nominal = halving_dates(result)
     start_height = 906_013  # chain.start_height of the baseline
     assert nominal
     assert [h for h, _ in found] == [1_050_000]
@@ -233,7 +254,7 @@ def test_footnote_names_cited_sources_and_counts_assumptions(result):
     assumed = [t for t, c in notes if c == PROVENANCE_COLORS["assumption"]]
     assert assumed and "Assumptions:" in assumed[0]
     notes = [t for t in fig.texts if t.get_text() != fig.get_suptitle()]
-    assert all(not t.get_parse_math() for t in notes)  # "$119k ... $395M" is not maths
+    assert all(not t.get_parse_math() for t in notes)  # a "$" in a source name is not maths
 
 
 # ---------------------------------------------------------- tornado & sweep
@@ -320,7 +341,9 @@ def test_save_figures_writes_pngs(result, tmp_path: Path):
 
 
 def test_no_pyplot_state(result, comparison, sens, grid_sweep):
-    for module in (plots, plots_extra):
+    names = [m.name for m in pkgutil.iter_modules(plots.__path__, "simulator.viz.")]
+    assert len(names) >= 8  # style, timeseries, fans, entities, analysis, figures, report...
+    for module in [plots, *map(importlib.import_module, names)]:
         source = inspect.getsource(module)
         assert not re.search(
             r"import\s+matplotlib\.pyplot|from\s+matplotlib\s+import\s+pyplot", source

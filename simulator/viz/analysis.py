@@ -1,8 +1,8 @@
 """Analysis charts: sensitivity tornado, sweep heat map and line chart, Sobol indices.
 
-Like the rest of :mod:`simulator.viz.figures`, every function builds a
-:class:`matplotlib.figure.Figure` directly, never through ``pyplot``. Bars and
-notes are drawn by provenance (cited green, assumption orange and hatched).
+Like every figure of :mod:`simulator.viz`, each is a
+:class:`matplotlib.figure.Figure` built directly, never through ``pyplot``. Bars
+and notes are drawn by provenance (cited green, assumption orange and hatched).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from simulator.results.format import format_compact
 from simulator.viz.style import (
-    _STAT_NAMES,
     PROVENANCE_COLORS,
+    STAT_NAMES,
     CompactFormatter,
     add_footnote,
-    compact,
     format_axis,
     metric_label,
     new_figure,
@@ -118,11 +118,8 @@ def tornado_chart(
     ax.set_xlabel(metric_label(sens.metric, unit))
     ax.grid(axis="x", alpha=0.3)
     handles: list[Any] = provenance_legend(provs)
-    handles.append(
-        ax.plot([], [], color="black", linestyle="--", label=f"base: {compact(base, shown_unit)}")[
-            0
-        ]
-    )
+    base_label = f"base: {format_compact(base, shown_unit)}"
+    handles.append(ax.plot([], [], color="black", linestyle="--", label=base_label)[0])
     ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
     when = f" at {horizon}" if horizon else " at the horizon"
     fig.suptitle(f"{sens.scenario}: what moves {metric_label(sens.metric)}{when}")
@@ -216,7 +213,7 @@ def sweep_heatmap(sweep: Sweep) -> Figure:
             ax.text(
                 j,
                 i,
-                compact(v, shown) if np.isfinite(v) else "failed",
+                format_compact(v, shown) if np.isfinite(v) else "failed",
                 ha="center",
                 va="center",
                 fontsize=8,
@@ -295,7 +292,7 @@ def sweep_chart(sweep: Sweep) -> Figure:
     numeric = len(sweep.keys) == 1 and pd.api.types.is_numeric_dtype(table[key])
     x = table[key].to_numpy(dtype=float) if numeric else np.arange(len(table), dtype=float)
     col = ref.column
-    stat = _STAT_NAMES.get(ref.stat, ref.stat)
+    stat = STAT_NAMES.get(ref.stat, ref.stat)
     ax.plot(x, table[col].to_numpy(dtype=float) * scale, marker="o", color="#2166ac", label=stat)
     lo_col, hi_col = f"{ref.entity}.{ref.metric}.p5", f"{ref.entity}.{ref.metric}.p95"
     if lo_col in table and hi_col in table and ref.stat == "p50":

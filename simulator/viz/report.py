@@ -11,20 +11,13 @@ runs the scenarios once, paths kept, and compares them.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
-import io
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from simulator.analysis import compare as cmp
 from simulator.analysis.compare import CompareError, Comparison
@@ -33,8 +26,20 @@ from simulator.inputs.facts import DerivedFact, load_facts
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
 from simulator.results.result import Result
-from simulator.viz.figures import DPI, figures_for_comparison, figures_for_result
-from simulator.viz.style import PROVENANCE_COLORS, compact
+from simulator.viz.figures import figures_for_comparison, figures_for_result
+from simulator.viz.report_html import (
+    CSS,
+    SCRIPT,
+    Html,
+    badge,
+    escape,
+    figure_data_uri,
+    figures_html,
+    html_table,
+    is_missing,
+    number_cell,
+)
+from simulator.viz.style import PROVENANCE_COLORS
 
 __all__ = ["REPORT_METRICS", "build_report", "write_report", "run_for_report", "figure_data_uri"]
 
@@ -49,91 +54,6 @@ REPORT_METRICS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _PERCENT_UNITS = ("fraction", "probability")
-
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:0 auto;
-max-width:1180px;padding:0 1.2em 3em}
-h1{margin-bottom:.2em}h2{border-top:3px solid #2166ac;padding-top:.6em;margin-top:2.2em}
-h3{margin-top:1.6em}.question{font-size:1.15em;font-weight:600;color:#2166ac}
-.muted{color:#666;font-size:.9em}table{border-collapse:collapse;margin:.5em 0 1em;
-font-size:.88em}th,td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left;
-vertical-align:top}th{background:#f3f5f8}td.n{text-align:right;white-space:nowrap;
-font-variant-numeric:tabular-nums}code{font-size:.92em}figure{margin:1em 0}
-figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#666;
-font-size:.85em}ul.src{margin:0;padding-left:1.1em}.badge{display:inline-block;
-border-radius:3px;padding:0 .4em;color:#fff;font-size:.8em;margin-left:.3em}
-dl.settings{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}
-dl.settings dt{font-weight:600}dl.settings dd{margin:0}
-"""
-
-# Counts the figures that really decoded, for a check in a headless browser.
-_SCRIPT = """window.addEventListener("load", function () {
-  var im = document.images, ok = 0;
-  for (var i = 0; i < im.length; i++) { if (im[i].complete && im[i].naturalWidth > 0) ok++; }
-  document.body.dataset.imagesLoaded = ok; document.body.dataset.imagesTotal = im.length;
-});"""
-
-
-class _Html(str):
-    """Markup that is already escaped (table cells of this type are not escaped again)."""
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _badge(text: str, provenance: str) -> _Html:
-    color = PROVENANCE_COLORS.get(provenance, "#555")
-    return _Html(f'<span class="badge" style="background:{color}">{_e(text)}</span>')
-
-
-def _missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _num(x: Any, unit: str = "", percent: bool = False) -> str:
-    """A number for a table: 4 significant digits, ``12.35M`` style from 10,000."""
-    x = x.item() if isinstance(x, np.generic) else x
-    if x is None or isinstance(x, bool):
-        return str(x).lower()
-    if not isinstance(x, int | float) or not math.isfinite(x):
-        return "" if isinstance(x, float) and math.isnan(x) else str(x)
-    if percent:
-        return f"{x:.1%}"
-    if isinstance(x, int):
-        return f"{x:,}" if unit else str(x)  # no grouping for a seed
-    if abs(x) >= 1e4:
-        return compact(x, "", 4)
-    return f"{x:,.0f}" if x.is_integer() else f"{x:.4g}"
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: set[int]) -> str:
-    """An HTML table; cells in the ``numeric`` columns are right-aligned."""
-
-    def td(i: int, cell: Any) -> str:
-        text = cell if isinstance(cell, _Html) else _e(cell)
-        return f'<td class="n">{text}</td>' if i in numeric else f"<td>{text}</td>"
-
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(td(i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def figure_data_uri(fig: Figure, dpi: int = DPI) -> str:
-    """Render a figure to a ``data:image/png;base64,...`` URI."""
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _figures(figures: dict[str, Figure]) -> str:
-    return "\n".join(
-        f'<figure><img alt="{_e(k)}" src="{figure_data_uri(f)}"><figcaption>{_e(k)}</figcaption>'
-        "</figure>"
-        for k, f in figures.items()
-    )
 
 
 # ---------------------------------------------------------------- sections
@@ -151,7 +71,7 @@ def _settings(result: Result, scenario: ResolvedScenario) -> str:
                     f"{m.get('seconds', float('nan')):.1f} s"),
         ("inputs", ", ".join(f"{n} {p}" for p, n in counts.items())),
     ]  # fmt: skip
-    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
     return f'<dl class="settings">{rows}</dl>'
 
 
@@ -166,40 +86,39 @@ def _summary(result: Result, scenario: ResolvedScenario) -> str:
         for metric in (m for m in REPORT_METRICS[kind] if m in rows.index):
             r = rows.loc[metric]
             if r.unit == "probability":
-                out.append([metric, "", "", _num(r["mean"], percent=True), ""])
+                out.append([metric, "", "", number_cell(r["mean"], percent=True), ""])
                 continue
             pct = r.unit == "fraction"
-            cells = [_num(float(r[c]), r.unit, percent=pct) for c in ("p5", "p50", "p95")]
+            cells = [number_cell(float(r[c]), r.unit, percent=pct) for c in ("p5", "p50", "p95")]
             out.append([metric, "" if pct else r.unit, *cells])
         if out:
             title = kind if kind == "market" else f"{kind} {entity}"
-            parts.append(f"<h4>{_e(title)}</h4>")
-            parts.append(_table(["metric", "unit", "p5", "median", "p95"], out, {2, 3, 4}))
+            parts.append(f"<h4>{escape(title)}</h4>")
+            parts.append(html_table(["metric", "unit", "p5", "median", "p95"], out, {2, 3, 4}))
     return "\n".join(parts)
 
 
-def _sources_cell(fact_id: str) -> _Html:
+def _sources_cell(fact_id: str) -> Html:
     """The sources of a cited fact, or the formula and inputs of a derived one."""
     fact = load_facts().get(fact_id)
-    claim = f"<div>{_e(fact.claim)}</div>"
+    claim = f"<div>{escape(fact.claim)}</div>"
     if isinstance(fact, DerivedFact):
-        text = f"{claim}<div>formula: <code>{_e(fact.formula)}</code></div>"
-        return _Html(text + (f"<div>{_e(fact.bound)}</div>" if fact.bound else ""))
+        text = f"{claim}<div>formula: <code>{escape(fact.formula)}</code></div>"
+        return Html(text + (f"<div>{escape(fact.bound)}</div>" if fact.bound else ""))
     items = []
     for s in fact.sources:
         outlet = s.outlet + (f" (via {s.via})" if s.via else "")
-        headline = f", \u201c{_e(s.headline)}\u201d" if s.headline else ""
-        items.append(
-            f"<li><b>{_e(outlet)}</b>{headline}, {_e(s.published.isoformat())}: {_e(s.figure)}</li>"
-        )
-    return _Html(f'{claim}<ul class="src">{"".join(items)}</ul>')
+        headline = f", \u201c{escape(s.headline)}\u201d" if s.headline else ""
+        when = escape(s.published.isoformat())
+        items.append(f"<li><b>{escape(outlet)}</b>{headline}, {when}: {escape(s.figure)}</li>")
+    return Html(f'{claim}<ul class="src">{"".join(items)}</ul>')
 
 
 def _range(row: pd.Series) -> str:
     low, high = row.get("low"), row.get("high")
-    if _missing(low) or _missing(high) or low == high:
+    if is_missing(low) or is_missing(high) or low == high:
         return ""
-    return f"{_num(low, row['unit'])} .. {_num(high, row['unit'])}"
+    return f"{number_cell(low, row['unit'])} .. {number_cell(high, row['unit'])}"
 
 
 def _inputs(result: Result) -> str:
@@ -209,35 +128,37 @@ def _inputs(result: Result) -> str:
     for _, r in cited.iterrows():
         fid = r.get("fact_id")
         source = _sources_cell(fid) if isinstance(fid, str) else str(r.get("source", ""))
-        key = _Html(f"<code>{_e(r['key'])}</code>" + _badge(r.provenance, r.provenance))
-        fact = _Html(f"<code>{_e(fid)}</code>") if isinstance(fid, str) else ""
-        rows.append([key, _num(r.value, r.unit), r.unit, fact, source, _range(r)])
+        key = Html(f"<code>{escape(r['key'])}</code>" + badge(r.provenance, r.provenance))
+        fact = Html(f"<code>{escape(fid)}</code>") if isinstance(fid, str) else ""
+        rows.append([key, number_cell(r.value, r.unit), r.unit, fact, source, _range(r)])
     parts = [
         f"<h4>Cited figures ({len(cited)})</h4>",
         '<p class="muted">From the source articles; derived values are computed from cited '
         "figures by the formula shown. Spread: the range of the figures the sources state.</p>",
-        _table(["key", "value", "unit", "fact", "sources", "spread"], rows, {1, 5}),
+        html_table(["key", "value", "unit", "fact", "sources", "spread"], rows, {1, 5}),
     ]
     assumed = frame[frame.provenance == "assumption"]
     rows = []
     for _, r in assumed.iterrows():
         note = str(r.get("source", ""))
         default = bool(r.get("is_default")) or note.startswith("btcsim default")
-        cell = _Html(_e(note) + (_badge("btcsim default", "protocol") if default else ""))
-        rows.append([_Html(f"<code>{_e(r['key'])}</code>"), _num(r.value, r.unit), r.unit, cell,
-                     _range(r)])  # fmt: skip
+        cell = Html(escape(note) + (badge("btcsim default", "protocol") if default else ""))
+        key = Html(f"<code>{escape(r['key'])}</code>")
+        rows.append([key, number_cell(r.value, r.unit), r.unit, cell, _range(r)])
     parts += [
         f"<h4>Assumptions ({len(assumed)})</h4>",
         '<p class="muted">Not from the articles: chosen by the scenario author (with a note and '
         "a plausible range) or btcsim defaults.</p>",
-        _table(["key", "value", "unit", "note", "range"], rows, {1, 4}),
+        html_table(["key", "value", "unit", "note", "range"], rows, {1, 4}),
     ]
     protocol = frame[frame.provenance == "protocol"]
     if not protocol.empty:
-        rows = [[r.key, _num(r.value, r.unit), r.unit, r.source] for _, r in protocol.iterrows()]
+        rows = [
+            [r.key, number_cell(r.value, r.unit), r.unit, r.source] for _, r in protocol.iterrows()
+        ]
         parts.append(
             f"<details><summary>Bitcoin protocol rules ({len(protocol)})</summary>"
-            + _table(["key", "value", "unit", "source"], rows, {1})
+            + html_table(["key", "value", "unit", "source"], rows, {1})
             + "</details>"
         )
     return "\n".join(parts)
@@ -246,17 +167,17 @@ def _inputs(result: Result) -> str:
 def _scenario_section(i: int, result: Result, scenario: ResolvedScenario) -> str:
     meta = scenario.model.scenario
     parts = [
-        f'<section id="scenario-{i}"><h2>{_e(result.scenario)}</h2>',
-        f'<p class="question">{_e(meta.question)}</p>' if meta.question else "",
-        f"<p>{_e(meta.description)}</p>" if meta.description else "",
+        f'<section id="scenario-{i}"><h2>{escape(result.scenario)}</h2>',
+        f'<p class="question">{escape(meta.question)}</p>' if meta.question else "",
+        f"<p>{escape(meta.description)}</p>" if meta.description else "",
         "<h3>Run settings</h3>",
         _settings(result, scenario),
-        f"<h3>Key results at {_e(result.meta.get('end_date'))}</h3>",
+        f"<h3>Key results at {escape(result.meta.get('end_date'))}</h3>",
         '<p class="muted">Spread across Monte Carlo paths under the scenario\'s assumptions '
         "(5th percentile, median, 95th percentile); a probability is the share of paths.</p>",
         _summary(result, scenario),
         "<h3>Figures</h3>",
-        _figures(figures_for_result(result)),
+        figures_html(figures_for_result(result)),
         "<h3>Inputs</h3>",
         _inputs(result),
         "</section>",
@@ -269,7 +190,7 @@ def _comparison_section(comparison: Comparison) -> str:
     ref = names[0]
     parts = [
         '<section id="comparison"><h2>Comparison</h2>',
-        f"<p>Reference: <b>{_e(ref)}</b>. {_e(comparison.crn_message())}.</p>",
+        f"<p>Reference: <b>{escape(ref)}</b>. {escape(comparison.crn_message())}.</p>",
     ]
     headers = ["kind", "entity", "metric", "unit", "scenario", "p5", "median", "p95",
                "\u0394 median vs " + ref, "P(beats " + ref + ")"]  # fmt: skip
@@ -278,33 +199,37 @@ def _comparison_section(comparison: Comparison) -> str:
         unit = str(row["unit"])
         pct = unit in _PERCENT_UNITS
         for i, name in enumerate(names):
-            cells = [_num(row[f"{name}.{k}"], unit, percent=pct) for k in ("p5", "p50", "p95")]
+            cells = [
+                number_cell(row[f"{name}.{k}"], unit, percent=pct) for k in ("p5", "p50", "p95")
+            ]
             diff = beats = ""
             if i > 0:
                 d, p = row[f"{name}.diff_p50"], row[f"{name}.prob_beats"]
-                diff = "" if _missing(d) else f"{d * 100:+.1f} pp" if pct else _num(d, unit)
-                beats = "" if _missing(p) else f"{p:.1%}"
+                diff = (
+                    "" if is_missing(d) else f"{d * 100:+.1f} pp" if pct else number_cell(d, unit)
+                )
+                beats = "" if is_missing(p) else f"{p:.1%}"
                 beats = "equal on every path" if row[f"{name}.prob_same"] == 1 else beats
             lead = [row["kind"], row["entity"], row["metric"], "" if pct else unit]
             rows.append([*(lead if i == 0 else ["", "", "", ""]), name, *cells, diff, beats])
-    parts.append(_table(headers, rows, {5, 6, 7, 8, 9}))
+    parts.append(html_table(headers, rows, {5, 6, 7, 8, 9}))
     parts.append(
         '<p class="muted">P(beats): share of paths on which the scenario does better than the '
         "reference on the same path (market metrics are not scored).</p>"
     )
-    parts += ["<h3>Figures</h3>", _figures(figures_for_comparison(comparison))]
+    parts += ["<h3>Figures</h3>", figures_html(figures_for_comparison(comparison))]
     diff = comparison.inputs_diff
     parts.append(f"<h3>Inputs that differ ({len(diff)})</h3>")
     rows = []
     for row in diff.to_dict("records"):
-        line: list[Any] = [_Html(f"<code>{_e(row['key'])}</code>"), row["unit"]]
+        line: list[Any] = [Html(f"<code>{escape(row['key'])}</code>"), row["unit"]]
         for name in names:
             prov = str(row[f"{name}.provenance"])
-            value = "absent" if prov == "absent" else _num(row[f"{name}.value"], row["unit"])
-            note = _e(row.get(f"{name}.source") or "")
-            line.append(_Html(f"{_e(value)}{_badge(prov, prov)}<div class='muted'>{note}</div>"))
+            value = "absent" if prov == "absent" else number_cell(row[f"{name}.value"], row["unit"])
+            note = escape(row.get(f"{name}.source") or "")
+            line.append(Html(f"{escape(value)}{badge(prov, prov)}<div class='muted'>{note}</div>"))
         rows.append(line)
-    parts.append(_table(["key", "unit", *names], rows, set()) if rows else "<p>None.</p>")
+    parts.append(html_table(["key", "unit", *names], rows, set()) if rows else "<p>None.</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -351,12 +276,12 @@ def build_report(
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     links = [(f"scenario-{i}", n) for i, n in enumerate(names, 1)]
     links += [("comparison", "Comparison")] if comparison is not None else []
-    toc = "".join(f'<li><a href="#{a}">{_e(n)}</a></li>' for a, n in links)
-    legend = "".join(_badge(p, p) for p in PROVENANCE_COLORS)
+    toc = "".join(f'<li><a href="#{a}">{escape(n)}</a></li>' for a, n in links)
+    legend = "".join(badge(p, p) for p in PROVENANCE_COLORS)
     body = [
-        f"<h1>btcsim report: {_e(', '.join(names))}</h1>",
-        f'<p class="muted">Created {_e(created)} by btcsim {_e(version)}'
-        + (f" with <code>{_e(command)}</code>" if command else "")
+        f"<h1>btcsim report: {escape(', '.join(names))}</h1>",
+        f'<p class="muted">Created {escape(created)} by btcsim {escape(version)}'
+        + (f" with <code>{escape(command)}</code>" if command else "")
         + ". Fan charts shade the 5-95 % and 25-75 % ranges of the Monte Carlo paths: the "
         "spread of outcomes under each scenario's assumptions, not a forecast. Inputs by "
         f"provenance: {legend}</p>",
@@ -371,8 +296,8 @@ def build_report(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>btcsim report: {_e(', '.join(names))}</title><style>{_CSS}</style>"
-        f"<script>{_SCRIPT}</script></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"<title>btcsim report: {escape(', '.join(names))}</title><style>{CSS}</style>"
+        f"<script>{SCRIPT}</script></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
 
 

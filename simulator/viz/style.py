@@ -1,10 +1,9 @@
-"""Plot helpers: units, number formats, footnotes, provenance colours, halvings.
+"""Figure style shared by every chart: units, tick and value text, footnotes, provenance.
 
-The time-series figures live in :mod:`simulator.viz.figures` and the analysis charts
-(tornado, sweep heat map, Sobol) in :mod:`simulator.viz.analysis`; this module
-holds what they share. Every function builds a :class:`matplotlib.figure.Figure`
-directly (with an Agg canvas), never through ``pyplot``, so no global figure
-state is created or left behind.
+Every figure is a :class:`matplotlib.figure.Figure` built with its own Agg
+canvas (:func:`new_figure`), never through ``pyplot``, so no global figure
+state is created or left behind. Numbers are written by
+:mod:`simulator.results.format`, as in the CLI tables and the report.
 
 Inputs are drawn by provenance: cited facts (and values derived from them)
 in green, assumptions in orange and hatched, protocol rules in grey; a
@@ -30,28 +29,33 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
 
-from simulator.model.protocol import HALVING_INTERVAL
+from simulator.results.format import SUFFIXES, format_compact, format_number
 
 if TYPE_CHECKING:
     from simulator.analysis.variants import MetricRef
     from simulator.results.result import Result
 
 __all__ = [
+    "DPI",
+    "FOOTNOTE_SIZE",
     "PROVENANCE_COLORS",
+    "STAT_NAMES",
     "VARIABLES",
-    "VarInfo",
-    "compact",
     "CompactFormatter",
-    "value_text",
-    "new_figure",
-    "format_axis",
+    "VarInfo",
     "add_footnote",
-    "provenance_lines",
-    "halving_dates",
+    "format_axis",
     "metric_label",
-    "var_info",
+    "new_figure",
     "provenance_legend",
+    "provenance_lines",
+    "reserve_prefixes",
+    "value_text",
+    "var_info",
 ]
+
+#: Resolution of saved and embedded PNGs [dots per inch].
+DPI = 120
 
 #: Colour of each provenance wherever inputs appear (bars, footnotes, legends).
 PROVENANCE_COLORS = {
@@ -66,8 +70,10 @@ _PROVENANCE_LABELS = {
     "assumption": "assumption (hatched)",
     "protocol": "protocol rule",
 }
+#: Font size of footnotes [pt].
 FOOTNOTE_SIZE = 7.5
-_STAT_NAMES = {"p5": "5th percentile", "p50": "median", "p95": "95th percentile", "mean": "mean"}
+#: Readable names of the summary statistics.
+STAT_NAMES = {"p5": "5th percentile", "p50": "median", "p95": "95th percentile", "mean": "mean"}
 
 
 @dataclass(frozen=True)
@@ -107,60 +113,16 @@ def var_info(variable: str) -> VarInfo:
 
 
 # ------------------------------------------------------------------ numbers
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def compact(x: float, unit: str = "", digits: int = 3) -> str:
-    """Format a number compactly for axes and notes: ``$1.2M``, ``12.3k``, ``6,238``, ``45%``.
-
-    Parameters
-    ----------
-    x : float
-        The value.
-    unit : str
-        ``USD...`` units get a dollar sign, ``%`` a per cent sign; others none.
-    digits : int
-        Significant digits.
-
-    Returns
-    -------
-    str
-        ``"n/a"`` for NaN or infinite values.
-    """
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if unit == "%":
-        return f"{x:.{digits}g}%"
-    a = abs(x)
-    text = ""
-    if a >= 1e4:
-        for div, suffix in reversed(_SUFFIXES):  # k, M, B, T
-            rounded = float(f"{a / div:.{digits}g}")  # 999,999 rounds to 1M, not 1000k
-            if 1 <= rounded < 1000:
-                text = f"{rounded:g}{suffix}"
-                break
-        else:
-            text = f"{a / 1e12:,.0f}T"
-    elif a >= 1:
-        text = f"{a:,.{max(digits - len(str(int(a))), 0)}f}"
-        text = text.rstrip("0").rstrip(".") if "." in text else text
-    elif a > 0:
-        text = f"{a:.{digits}g}"
-    else:
-        text = "0"
-    sign = "\u2212" if x < 0 else ""
-    return f"{sign}${text}" if unit.startswith("USD") else f"{sign}{text}"
-
-
 class CompactFormatter(Formatter):
-    """Tick labels like ``$1.5M``; on a linear axis every tick uses the same suffix.
+    """Tick labels in the one number style; on a linear axis every tick uses the same suffix.
 
     Parameters
     ----------
     unit : str
-        As for :func:`compact`.
+        ``"%"`` appends a per cent sign; the unit is otherwise left to the axis label.
     log : bool
-        On a log axis each tick is formatted on its own (``$10k``, ``$1M``).
+        On a log axis each tick is written on its own by
+        :func:`~simulator.results.format.format_compact` (``10,000``, ``1 M``).
     """
 
     def __init__(self, unit: str, log: bool = False) -> None:
@@ -177,10 +139,12 @@ class CompactFormatter(Formatter):
             return
         top = float(values.max())
         self.div, self.suffix = 1.0, ""
-        if top >= 1e4:
-            self.div, self.suffix = next((d, x) for d, x in _SUFFIXES if top >= d)
+        for size, word in SUFFIXES:
+            if top >= size:
+                self.div, self.suffix = size, f" {word}"
+                break
         scaled = values / self.div
-        self.decimals = next(  # fewest decimals that show every tick exactly ($1.5M, $3M)
+        self.decimals = next(  # fewest decimals that show every tick exactly (1.5 M, 3 M)
             (d for d in range(5) if np.allclose(np.round(scaled, d), scaled, rtol=1e-9, atol=0)),
             5,
         )
@@ -188,18 +152,15 @@ class CompactFormatter(Formatter):
     def __call__(self, x: float, pos: int | None = None) -> str:
         """Format one tick."""
         if self.log or not math.isfinite(x):
-            return compact(x, self.unit)
-        v = abs(x) / self.div
-        text = f"{v:,.{self.decimals}f}"
+            return format_compact(x, "%" if self.unit == "%" else "")
+        text = f"{abs(x) / self.div:,.{self.decimals}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
+        percent = "%" if self.unit == "%" else ""
         if not text.strip("0.,"):  # zero: no sign, no suffix
-            return "$0" if self.unit.startswith("USD") else "0%" if self.unit == "%" else "0"
-        sign = "\u2212" if x < 0 else ""
-        if self.unit == "%":
-            return f"{sign}{text}{self.suffix}%"
-        dollar = "$" if self.unit.startswith("USD") else ""
-        return f"{sign}{dollar}{text}{self.suffix}"
+            return "0" + percent
+        sign = "-" if x < 0 else ""
+        return f"{sign}{text}{self.suffix}{percent}"
 
 
 def new_figure(width: float = 10.0, height: float = 6.0) -> Figure:
@@ -228,7 +189,7 @@ def format_axis(ax: Axes, unit: str, log: bool = False, axis: str = "y") -> None
 
 def metric_label(ref: MetricRef, unit: str = "") -> str:
     """``"el_salvador value_usd (median) [USD]"`` for a metric reference."""
-    stat = _STAT_NAMES.get(ref.stat, ref.stat)
+    stat = STAT_NAMES.get(ref.stat, ref.stat)
     shown = "%" if unit == "probability" else unit
     where = "market" if ref.kind == "market" else ref.entity
     return f"{where} {ref.metric} ({stat})" + (f" [{shown}]" if shown else "")
@@ -309,7 +270,20 @@ _PER_CENT_UNITS = {"fraction": "%", "1/yr": "%/yr", "1/sqrt(yr)": "%/\u221ayr"}
 
 
 def value_text(value: Any, unit: Any) -> str:
-    """An input value with its unit: ``$119k``, ``$0.08/kWh``, ``6,238 BTC``, ``55%/yr``."""
+    """An input value with its unit: ``119,429 USD/BTC``, ``0.08 USD/kWh``, ``55%/yr``.
+
+    Parameters
+    ----------
+    value : Any
+        The value (a number, or text written as it is).
+    unit : Any
+        Its unit; fractions and rates per year are shown in per cent.
+
+    Returns
+    -------
+    str
+        ``"none"`` for a missing value.
+    """
     unit = "" if unit is None or (isinstance(unit, float) and math.isnan(unit)) else str(unit)
     try:
         number = float(value)
@@ -318,10 +292,8 @@ def value_text(value: Any, unit: Any) -> str:
     if math.isnan(number):
         return "none"
     if unit in _PER_CENT_UNITS:
-        return f"{number * 100:.3g}{_PER_CENT_UNITS[unit]}"
-    if unit.startswith("USD"):
-        return compact(number, "USD") + unit[3:]
-    text = compact(number, unit)
+        return format_number(number * 100.0) + _PER_CENT_UNITS[unit]
+    text = format_number(value if isinstance(value, int) else number, unit)
     return text if unit in ("", "ratio", "-") else f"{text} {unit}"
 
 
@@ -404,38 +376,21 @@ def provenance_legend(provenances: Iterable[str]) -> list[Patch]:
     ]
 
 
-# ----------------------------------------------------------------- halvings
-def halving_dates(result: Result) -> tuple[list[tuple[int, pd.Timestamp]], bool]:
-    """Halvings within the horizon: ``[(height, date), ...]`` and whether they are nominal.
+def reserve_prefixes(result: Result, reserve: str) -> tuple[str, ...]:
+    """Input key prefixes behind a reserve: its own, the mining that feeds it and the price.
 
-    The first day the simulated median height reaches each multiple of
-    210,000 when a ``height`` variable is recorded; otherwise the nominal
-    schedule of 144 blocks a day from the scenario's start height (nominal:
-    True). Empty when neither is known.
+    Parameters
+    ----------
+    result : Result
+        A result with the reserve.
+    reserve : str
+        Reserve name.
+
+    Returns
+    -------
+    tuple of str
+        For :func:`provenance_lines`.
     """
-    p = result.percentiles
-    start = pd.Timestamp(result.meta.get("start_date") or p["date"].min())
-    end = pd.Timestamp(result.meta.get("end_date") or p["date"].max())
-    for name in ("height", "chain_height", "height_blocks"):
-        rows = p[(p["entity"] == "market") & (p["variable"] == name)]
-        if not rows.empty:
-            heights = rows["p50"].to_numpy()
-            first = int(heights[0] // HALVING_INTERVAL + 1) * HALVING_INTERVAL
-            out = []
-            for h in range(first, int(np.nanmax(heights)) + 1, HALVING_INTERVAL):
-                out.append((h, pd.Timestamp(rows["date"].to_numpy()[np.argmax(heights >= h)])))
-            return out, False
-    got = result.inputs[result.inputs["key"] == "chain.start_height"]["value"]
-    try:
-        height = float(got.iloc[0])
-    except (IndexError, TypeError, ValueError):
-        return [], True
-    out = []
-    h = (int(height) // HALVING_INTERVAL + 1) * HALVING_INTERVAL
-    while (when := start + pd.Timedelta(days=(h - height) / 144.0)) <= end:
-        out.append((h, when.normalize()))
-        h += HALVING_INTERVAL
-    return out, True
-
-
-# ------------------------------------------------------------------ tornado
+    keys = result.inputs["key"].astype(str)
+    feeders = keys[keys.str.match(r"mining\.[^.]+\.reserve$") & (result.inputs["value"] == reserve)]
+    return (f"reserve.{reserve}.", *(k.rsplit(".", 1)[0] + "." for k in feeders), "market.price.")
