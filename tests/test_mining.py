@@ -340,3 +340,15 @@ def test_share_bounded_and_increasing(
     assert more > share
     btc = m.btc_mined_per_day(share, issued, pool_fee)
     assert 0.0 <= btc <= issued
+
+
+def test_expected_revenue_known_answer() -> None:
+    # 1 EH/s at difficulty 86,400e18 / 2^32 finds 86,400 * 1e18 / (D * 2^32) = 1 block/day;
+    # reward 4 BTC/block, 25 % pool fee, 50,000 USD/BTC: 1 * 4 * 0.75 * 50,000 = 150,000 USD.
+    difficulty = 86_400e18 / 2**32
+    revenue = m.expected_revenue_usd_per_day(1.0, difficulty, 4.0, 0.25, 50_000.0)
+    assert revenue == pytest.approx(150_000.0, rel=1e-15)
+    # Twice the hashrate, twice the revenue (the network share cancels out).
+    assert m.expected_revenue_usd_per_day(2.0, difficulty, 4.0, 0.25, 50_000.0) == pytest.approx(
+        300_000.0, rel=1e-15
+    )

@@ -250,3 +250,21 @@ def test_retarget_factor_bounds(t):
     f = p.retarget_factor(t)
     assert 0.25 <= f <= 4.0
     assert f == pytest.approx(min(max(1_209_600 / t, 0.25), 4.0), rel=1e-15)
+
+
+def test_btc_era_tables_are_the_sat_tables_in_btc() -> None:
+    # One definition: the float tables are the satoshi tables / 1e8, read-only,
+    # and the chain and the engine's reference use these very objects.
+    from simulator.engine import reference
+    from simulator.model import chain
+
+    np.testing.assert_array_equal(p.ERA_SUBSIDY_BTC, p.ERA_SUBSIDY_SAT / p.SAT_PER_BTC)
+    np.testing.assert_array_equal(p.ERA_START_ISSUED_BTC, p.ERA_START_ISSUED_SAT / p.SAT_PER_BTC)
+    assert p.ERA_SUBSIDY_BTC[0] == 50.0 and p.ERA_SUBSIDY_BTC[4] == 3.125
+    assert p.ERA_START_ISSUED_BTC[1] == 50.0 * 210_000
+    assert not p.ERA_SUBSIDY_BTC.flags.writeable and not p.ERA_START_ISSUED_BTC.flags.writeable
+    assert chain.ERA_SUBSIDY_BTC is p.ERA_SUBSIDY_BTC
+    assert reference.ERA_START_ISSUED_BTC is p.ERA_START_ISSUED_BTC
+    # The compiled per-position subsidy reads the same table: 3.125 BTC in era 4.
+    assert chain.subsidy_at(4 * 210_000 + 0.5) == 3.125
+    assert chain.next_halving(4 * 210_000 + 0.5) == 5 * 210_000

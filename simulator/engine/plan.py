@@ -29,7 +29,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,22 +81,15 @@ class Plan:
     dates: pd.DatetimeIndex
     out_days: np.ndarray
     freq: str
-    chain0: np.ndarray
+    chain: k.Chain
     fees: np.ndarray
     own_ths: np.ndarray
     energy: np.ndarray
     opex: np.ndarray
     capex: np.ndarray
     depreciation: np.ndarray
-    mine_par: np.ndarray
-    hold0: np.ndarray
-    basis0: np.ndarray
-    prog_reserve: np.ndarray
-    prog_btc: np.ndarray
-    prog_usd: np.ndarray
-    prog_budget: np.ndarray
-    sale_btc: np.ndarray
-    rule_par: np.ndarray
+    fleet: k.Fleet
+    reserves: k.Reserves
     shock_days: np.ndarray
     shock_changes: np.ndarray
     variables: list[tuple[str, str]]
@@ -106,19 +98,95 @@ class Plan:
 
     def kernel_inputs(
         self, price: np.ndarray, rest_ehs: np.ndarray, start_usd: float
-    ) -> tuple[Any, ...]:
+    ) -> tuple[k.MarketBlock, k.Chain, k.Fleet, k.Reserves, np.ndarray]:
         """Arguments of :func:`kernel.run_block` before ``out`` and ``final``."""
-        return (
-            price, rest_ehs, start_usd, self.chain0, self.fees, self.own_ths, self.energy,
-            self.opex, self.mine_par, self.hold0, self.basis0, self.prog_reserve, self.prog_btc,
-            self.prog_usd, self.prog_budget, self.sale_btc, self.rule_par, self.out_days,
-        )  # fmt: skip
+        market = k.MarketBlock(price, rest_ehs, float(start_usd))
+        return market, self.chain, self.fleet, self.reserves, self.out_days
 
 
 def _span(start: dt.date, n_days: int, first: dt.date | None, last: dt.date | None) -> slice:
     a = 0 if first is None else max(day_index(start, first), 0)
     b = n_days if last is None else min(day_index(start, last) + 1, n_days)
     return slice(a, max(a, b))
+
+
+def _day(start: dt.date, when: dt.date, file: str, where: str) -> int:
+    """Day index of a dated input; raise :class:`ScenarioError` if it is not after ``start``."""
+    t = day_index(start, when)
+    if t < 0:
+        raise ScenarioError(file, where, f"is not after the start date {start} (got {when})")
+    return t
+
+
+def _fleet(model: Scenario, own_ths: np.ndarray, energy: np.ndarray, opex: np.ndarray) -> k.Fleet:
+    """The mining operations' schedules ``(M, T)`` and parameters ``(M,)`` for the kernel."""
+    ops = model.mining
+    reserves = [r.name for r in model.reserve]
+    disposal = {"hold": k.HOLD, "sell_all": k.SELL_ALL, "sell_to_cover": k.SELL_TO_COVER}
+    return k.Fleet(
+        own_ths=own_ths,
+        energy=energy,
+        opex=opex,
+        pool_fee=np.array([op.pool_fee for op in ops], dtype=np.float64),
+        adds=np.array([op.adds_to_network for op in ops], dtype=np.bool_),
+        disposal=np.array([disposal[op.disposal] for op in ops], dtype=np.int64),
+        reserve=np.array(
+            [reserves.index(op.reserve) if op.reserve else -1 for op in ops], dtype=np.int64
+        ),
+        shutdown=np.array([op.shutdown_when_unprofitable for op in ops], dtype=np.bool_),
+    )
+
+
+def _reserves(model: Scenario, file: str, n_days: int) -> k.Reserves:
+    """The reserves' initial state, purchase programmes, sales and sell rules for the kernel."""
+    start = model.scenario.start_date
+    prog_reserve, prog_btc, prog_usd, prog_budget = [], [], [], []
+    sale_btc = np.zeros((len(model.reserve), n_days))
+    rules: list[tuple[int, float, float, int]] = []
+    for r, res in enumerate(model.reserve):
+        for purchase in res.purchases:
+            btc, usd = np.zeros(n_days), np.zeros(n_days)
+            span = _span(start, n_days, purchase.start_date, purchase.end_date)
+            if purchase.btc_per_day is not None:
+                btc[span] = purchase.btc_per_day
+            else:
+                usd[span] = (purchase.usd_per_month or 0.0) * 12 / DAYS_PER_YEAR
+            prog_reserve.append(r)
+            prog_btc.append(btc)
+            prog_usd.append(usd)
+            prog_budget.append(purchase.budget_usd if purchase.budget_usd else np.inf)
+        for i, sale in enumerate(res.sales):
+            t = _day(start, sale.date, file, f"reserve.{res.name}.sales.{i}.date")
+            if t < n_days:
+                sale_btc[r, t] += sale.btc
+        for rule in res.sell_rules:
+            rules.append((r, rule.above_price_usd, rule.fraction, rule.min_days_between))
+    n_prog = len(prog_reserve)
+    return k.Reserves(
+        hold0=np.array([r.holdings_btc for r in model.reserve], dtype=np.float64),
+        basis0=np.array([r.cost_basis_usd for r in model.reserve], dtype=np.float64),
+        prog_reserve=np.array(prog_reserve, dtype=np.int64),
+        prog_btc=np.array(prog_btc, dtype=np.float64).reshape(n_prog, n_days),
+        prog_usd=np.array(prog_usd, dtype=np.float64).reshape(n_prog, n_days),
+        prog_budget=np.array(prog_budget, dtype=np.float64),
+        sale_btc=sale_btc,
+        rule_reserve=np.array([q[0] for q in rules], dtype=np.int64),
+        rule_above=np.array([q[1] for q in rules], dtype=np.float64),
+        rule_fraction=np.array([q[2] for q in rules], dtype=np.float64),
+        rule_gap=np.array([q[3] for q in rules], dtype=np.int64),
+    )
+
+
+def _shocks(model: Scenario, file: str, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Days [day index] and relative changes [-] of the price shocks inside the horizon."""
+    start = model.scenario.start_date
+    days, changes = [], []
+    for i, shock in enumerate(model.market.price.shocks):
+        t = _day(start, shock.date, file, f"market.price.shocks.{i}.date")
+        if t < n_days:
+            days.append(t)
+            changes.append(shock.change)
+    return np.array(days, dtype=np.int64), np.array(changes, dtype=np.float64)
 
 
 def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
@@ -137,100 +205,45 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
     if use == "auto":
         use = "D" if meta.horizon_years <= 2 else "M"
     epoch, epoch_day = initial_epoch(model.chain.start_height, model.chain.epoch_elapsed_days)
-    chain0 = np.array(
-        [model.chain.start_height + 1, model.chain.start_difficulty, epoch, epoch_day]
-    )
     years = np.arange(1, n_days + 1) / DAYS_PER_YEAR
     fees = model.chain.fees_btc_per_block * (1 + model.chain.fees_growth_per_year) ** years
+    fees = np.ascontiguousarray(fees, dtype=np.float64)
 
     ops = model.mining
     reserves = [r.name for r in model.reserve]
     schedules = [build_schedule(op, start, n_days) for op in ops]
     stack = lambda attr: np.array([getattr(s, attr) for s in schedules]).reshape(len(ops), n_days)  # noqa: E731
-    disposal = {"hold": k.HOLD, "sell_all": k.SELL_ALL, "sell_to_cover": k.SELL_TO_COVER}
-    mine_par = np.array(
-        [
-            [
-                op.pool_fee,
-                float(op.adds_to_network),
-                disposal[op.disposal],
-                reserves.index(op.reserve) if op.reserve else -1,
-                float(op.shutdown_when_unprofitable),
-            ]
-            for op in ops
-        ]
-    ).reshape(len(ops), 5)
-
-    prog_reserve, prog_btc, prog_usd, prog_budget = [], [], [], []
-    sale_btc = np.zeros((len(reserves), n_days))
-    rules = []
-    for r, res in enumerate(model.reserve):
-        for purchase in res.purchases:
-            btc, usd = np.zeros(n_days), np.zeros(n_days)
-            span = _span(start, n_days, purchase.start_date, purchase.end_date)
-            if purchase.btc_per_day is not None:
-                btc[span] = purchase.btc_per_day
-            else:
-                usd[span] = (purchase.usd_per_month or 0.0) * 12 / DAYS_PER_YEAR
-            prog_reserve.append(r)
-            prog_btc.append(btc)
-            prog_usd.append(usd)
-            prog_budget.append(purchase.budget_usd if purchase.budget_usd else np.inf)
-        for i, sale in enumerate(res.sales):
-            t = day_index(start, sale.date)
-            if t < 0:
-                raise ScenarioError(
-                    file,
-                    f"reserve.{res.name}.sales.{i}.date",
-                    f"is not after the start date {start} (got {sale.date})",
-                )
-            if t < n_days:
-                sale_btc[r, t] += sale.btc
-        for rule in res.sell_rules:
-            rules.append([r, rule.above_price_usd, rule.fraction, rule.min_days_between])
-
-    shock_days, shock_changes = [], []
-    for i, shock in enumerate(model.market.price.shocks):
-        t = day_index(start, shock.date)
-        if t < 0:
-            raise ScenarioError(
-                file,
-                f"market.price.shocks.{i}.date",
-                f"is not after the start date {start} (got {shock.date})",
-            )
-        if t < n_days:
-            shock_days.append(t)
-            shock_changes.append(shock.change)
+    own_ths, energy, opex = stack("own_ths"), stack("energy_usd"), stack("opex_usd")
+    reserve_inputs = _reserves(model, file, n_days)
+    shock_days, shock_changes = _shocks(model, file, n_days)
 
     variables = [("market", v) for v in k.MARKET_VARS]
     variables += [(op.name, v) for op in ops for v in k.MINING_VARS]
     variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
     finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
     finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
-    n_prog = len(prog_reserve)
     return Plan(
         n_days=n_days,
         dates=dates,
         out_days=output_days(start, n_days, use),
         freq=use,
-        chain0=chain0.astype(np.float64),
-        fees=np.ascontiguousarray(fees, dtype=np.float64),
-        own_ths=stack("own_ths"),
-        energy=stack("energy_usd"),
-        opex=stack("opex_usd"),
+        chain=k.Chain(
+            position=float(model.chain.start_height + 1),
+            difficulty=float(model.chain.start_difficulty),
+            epoch_start=float(epoch),
+            epoch_start_day=float(epoch_day),
+            fees=fees,
+        ),
+        fees=fees,
+        own_ths=own_ths,
+        energy=energy,
+        opex=opex,
         capex=stack("capex_usd"),
         depreciation=stack("depreciation_usd"),
-        mine_par=mine_par.astype(np.float64),
-        hold0=np.array([r.holdings_btc for r in model.reserve], dtype=np.float64),
-        basis0=np.array([r.cost_basis_usd for r in model.reserve], dtype=np.float64),
-        prog_reserve=np.array(prog_reserve, dtype=np.int64),
-        prog_btc=np.array(prog_btc, dtype=np.float64).reshape(n_prog, n_days),
-        prog_usd=np.array(prog_usd, dtype=np.float64).reshape(n_prog, n_days),
-        prog_budget=np.array(prog_budget, dtype=np.float64),
-        sale_btc=sale_btc,
-        rule_par=np.array(rules, dtype=np.float64).reshape(len(rules), 4),
-        shock_days=np.array(shock_days, dtype=np.int64),
-        shock_changes=np.array(shock_changes, dtype=np.float64),
+        fleet=_fleet(model, own_ths, energy, opex),
+        reserves=reserve_inputs,
+        shock_days=shock_days,
+        shock_changes=shock_changes,
         variables=variables,
         finals=finals,
         market=prepare_market(model, file, n_days, fees),
@@ -294,7 +307,7 @@ def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray,
     )
     out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
     final = np.empty((len(p.finals), n))
-    k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)  # type: ignore[call-arg]  # numba stubs
+    k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)
     return out, final
 
 

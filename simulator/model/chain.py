@@ -38,14 +38,13 @@ import numpy.typing as npt
 from numba import njit
 
 from simulator.model.protocol import (
-    ERA_START_ISSUED_SAT,
-    ERA_SUBSIDY_SAT,
+    ERA_START_ISSUED_BTC,
+    ERA_SUBSIDY_BTC,
     HALVING_INTERVAL,
     HASHES_PER_DIFFICULTY,
     MAX_HALVINGS,
     MAX_RETARGET_FACTOR,
     RETARGET_INTERVAL,
-    SAT_PER_BTC,
     SECONDS_PER_DAY,
     TARGET_BLOCK_SPACING_S,
 )
@@ -56,6 +55,9 @@ __all__ = [
     "initial_epoch",
     "cumulative_btc",
     "chain_day",
+    "subsidy_at",
+    "next_halving",
+    "chain_day_issued",
     "chain_day_numpy",
     "simulate_chain",
 ]
@@ -65,8 +67,6 @@ BLOCKS_PER_EHS_DAY = SECONDS_PER_DAY * 1e18 / HASHES_PER_DIFFICULTY
 _EPOCH_TARGET_DAYS = RETARGET_INTERVAL * TARGET_BLOCK_SPACING_S / SECONDS_PER_DAY  # 14 days
 #: Share of an epoch's duration that Core's timespan measures (2,015 of 2,016 intervals).
 _TIMESPAN_SHARE = (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
-_ERA_START_BTC = ERA_START_ISSUED_SAT.astype(np.float64) / SAT_PER_BTC
-_ERA_SUBSIDY_BTC = ERA_SUBSIDY_SAT.astype(np.float64) / SAT_PER_BTC
 
 
 def initial_epoch(start_height: int, epoch_elapsed_days: float | None) -> tuple[int, float]:
@@ -100,7 +100,7 @@ def cumulative_btc(position: float) -> float:
     era = int(position / HALVING_INTERVAL)  # position >= 0: truncation is floor
     if era > MAX_HALVINGS:
         era = MAX_HALVINGS
-    return _ERA_START_BTC[era] + (position - era * HALVING_INTERVAL) * _ERA_SUBSIDY_BTC[era]
+    return ERA_START_ISSUED_BTC[era] + (position - era * HALVING_INTERVAL) * ERA_SUBSIDY_BTC[era]
 
 
 @njit(cache=True, nogil=True)
@@ -155,6 +155,52 @@ def chain_day(
         difficulty *= factor
         epoch_start = position
         epoch_start_day = now
+
+
+@njit(cache=True, nogil=True)
+def subsidy_at(position: float) -> float:
+    """Subsidy of the block at a fractional chain position [BTC/block]."""
+    era = int(position / HALVING_INTERVAL)  # positions are >= 0: truncation is floor
+    return ERA_SUBSIDY_BTC[min(era, MAX_HALVINGS)]
+
+
+@njit(cache=True, nogil=True)
+def next_halving(position: float) -> float:
+    """First position of the era after the era of ``position`` [blocks]."""
+    return (int(position / HALVING_INTERVAL) + 1) * float(HALVING_INTERVAL)
+
+
+@njit(cache=True, nogil=True)
+def chain_day_issued(
+    position: float, difficulty: float, epoch_start: float, epoch_start_day: float,
+    day: float, hashrate_ehs: float, fee_btc_per_block: float, subsidy_btc: float,
+    halving: float,
+) -> tuple[float, float, float, float, float, float, float]:  # fmt: skip
+    """:func:`chain_day`, plus the BTC the day issued (subsidy and fees).
+
+    ``subsidy_btc`` [BTC/block] and ``halving`` [blocks] are the current
+    subsidy and the next halving's position (:func:`subsidy_at`,
+    :func:`next_halving`), carried along so that a day that stays in its era
+    issues ``found * (subsidy + fee)`` without the closed form of
+    :func:`cumulative_btc`.
+
+    Returns
+    -------
+    tuple of float
+        New position, difficulty, epoch start, epoch start day; BTC issued
+        during the day [BTC]; the subsidy and next halving after the day.
+    """
+    before = position
+    position, difficulty, epoch_start, epoch_start_day, found = chain_day(
+        position, difficulty, epoch_start, epoch_start_day, day, hashrate_ehs
+    )
+    if position < halving:
+        issued = found * (subsidy_btc + fee_btc_per_block)
+    else:  # the day crosses a halving: issue each side at its own subsidy
+        issued = cumulative_btc(position) - cumulative_btc(before) + found * fee_btc_per_block
+        subsidy_btc = subsidy_at(position)
+        halving = next_halving(position)
+    return position, difficulty, epoch_start, epoch_start_day, issued, subsidy_btc, halving
 
 
 def chain_day_numpy(

@@ -15,6 +15,8 @@ Equations (P facility power [MW], s mining share, u uptime, e efficiency
     energy cost [USD/d]  = P * s * u * 24,000 kWh/MW * price [USD/kWh]
     hashprice [USD/PH/d] = 1e15 * 86,400 / (D * 2^32) * (subsidy + fees per block) * price
     break-even price     = cash cost per day / BTC mined per day
+    expected revenue     = h [EH/s] * blocks/day per EH/s at D * (subsidy + fees per block)
+                         * (1 - pool fee) * price   (for the economic shutdown)
 
 References
 ----------
@@ -32,6 +34,7 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from simulator.model.chain import BLOCKS_PER_EHS_DAY
 from simulator.model.protocol import HASHES_PER_DIFFICULTY, SECONDS_PER_DAY
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "energy_cost_usd_per_day",
     "hashprice_usd_per_ph_day",
     "breakeven_price_usd",
+    "expected_revenue_usd_per_day",
 ]
 
 #: Energy of 1 MW over one day [kWh]: 1,000 kW x 24 h.
@@ -106,3 +110,23 @@ def hashprice_usd_per_ph_day(difficulty: Num, reward_btc_per_block: Num, price_u
 def breakeven_price_usd(cash_cost_usd_per_day: Num, btc_per_day: Num) -> Num:
     """BTC price at which a day's BTC pays the day's cash cost [USD/BTC]."""
     return cash_cost_usd_per_day / btc_per_day
+
+
+def expected_revenue_usd_per_day(
+    own_ehs: Num, difficulty: Num, reward_btc_per_block: Num, pool_fee: Num, price_usd: Num
+) -> Num:
+    """Revenue a fleet expects from a day's mining at the current difficulty [USD/day].
+
+    ``own [EH/s] * 86,400 * 1e18 / (D * 2^32)`` blocks per day, times the
+    reward per block (subsidy + fees) [BTC], less the pool fee, times the
+    price [USD/BTC]. The share of the network cancels out: the fleet finds
+    blocks at its own hashrate's rate whatever the rest of the network does.
+    """
+    return (
+        own_ehs
+        * BLOCKS_PER_EHS_DAY
+        / difficulty
+        * reward_btc_per_block
+        * (1.0 - pool_fee)
+        * price_usd
+    )

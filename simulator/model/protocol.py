@@ -50,8 +50,13 @@ ERA_SUBSIDY_SAT: IntArray = np.where(
 ERA_START_ISSUED_SAT: IntArray = np.concatenate(
     ([0], np.cumsum(ERA_SUBSIDY_SAT * HALVING_INTERVAL))
 ).astype(np.int64)
-ERA_SUBSIDY_SAT.flags.writeable = False
-ERA_START_ISSUED_SAT.flags.writeable = False
+#: :data:`ERA_SUBSIDY_SAT` in BTC [BTC/block], float64: the one table the float
+#: models (chain, engine) use for the subsidy per era.
+ERA_SUBSIDY_BTC: FloatArray = ERA_SUBSIDY_SAT.astype(np.float64) / SAT_PER_BTC
+#: :data:`ERA_START_ISSUED_SAT` in BTC [BTC], float64, for the closed-form issuance.
+ERA_START_ISSUED_BTC: FloatArray = ERA_START_ISSUED_SAT.astype(np.float64) / SAT_PER_BTC
+for _table in (ERA_SUBSIDY_SAT, ERA_START_ISSUED_SAT, ERA_SUBSIDY_BTC, ERA_START_ISSUED_BTC):
+    _table.flags.writeable = False
 
 
 def _heights(x: npt.ArrayLike, name: str = "height") -> tuple[np.ndarray, bool]:

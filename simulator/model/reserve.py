@@ -1,0 +1,206 @@
+"""Reserve accounting: one day's purchases, sales, sell rules, cost basis and drawdown.
+
+Small step functions on scalar floats, compiled with numba, that the fused
+kernel (:mod:`simulator.engine.kernel`) calls per path and the numpy
+reference (:mod:`simulator.engine.reference`) maps over the paths of a block,
+so each rule is written once. Each function takes one reserve's state for one
+path and returns the new state; the caller keeps the running totals.
+
+Rules (DESIGN.md, "Reserve")::
+
+    holdings(t+1) = holdings + bought + mined inflow - sold       (never negative)
+    cost basis    = average cost: purchases and mined inflows add what they cost,
+                    a sale removes the sold fraction of the basis
+    drawdown      = 1 - value / running peak of value
+
+Purchases buy a fixed BTC amount or spend a fixed USD amount per day, capped
+by the programme's remaining budget. Scheduled sales are capped at the
+holdings. A sell rule sells a fraction of the holdings on a day whose price is
+above its threshold, at most once every so many days. A mining operation's
+BTC is held, sold, or sold just enough to cover its cash cost; what is kept
+enters its reserve at the cash the state paid for it that day.
+
+References
+----------
+.. [1] DESIGN.md, section "Reserve" (``reserve.py``) and the mining disposal
+   policies of section "Mining".
+.. [2] IFRS Foundation, IAS 2 "Inventories", paragraph 25 (weighted average
+   cost formula), for the average-cost basis.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+__all__ = [
+    "HOLD",
+    "SELL_ALL",
+    "SELL_TO_COVER",
+    "NEVER_SOLD_DAY",
+    "dispose_mined",
+    "credit",
+    "purchase",
+    "scheduled_sale",
+    "sell_rule_due",
+    "sell_fraction",
+    "update_drawdown",
+    "below_cost",
+]
+
+#: Disposal policies of a mining operation's BTC: keep all, sell all, sell to cover cash cost.
+HOLD, SELL_ALL, SELL_TO_COVER = 0, 1, 2
+#: "Last sale day" of a sell rule that has not sold yet [day]: far enough back
+#: that any minimum gap has passed.
+NEVER_SOLD_DAY = -(10**18)
+
+
+@njit(cache=True, nogil=True)
+def dispose_mined(
+    btc: float, cash_usd: float, price_usd: float, disposal: int
+) -> tuple[float, float]:
+    """BTC a mining operation sells on a day, and the cash cost left to pay.
+
+    Parameters
+    ----------
+    btc : float
+        BTC mined that day [BTC].
+    cash_usd : float
+        Cash cost of the day (energy and other opex) [USD].
+    price_usd : float
+        BTC price [USD/BTC].
+    disposal : int
+        :data:`HOLD`, :data:`SELL_ALL` or :data:`SELL_TO_COVER`.
+
+    Returns
+    -------
+    sold : float
+        BTC sold [BTC]: none, all, or ``min(btc, cash / price)``.
+    paid : float
+        Cash cost not covered by the sales, ``max(cash - sold * price, 0)`` [USD].
+    """
+    sold = 0.0
+    if disposal == SELL_ALL:
+        sold = btc
+    elif disposal == SELL_TO_COVER:
+        sold = min(btc, cash_usd / price_usd)
+    return sold, max(cash_usd - sold * price_usd, 0.0)
+
+
+@njit(cache=True, nogil=True)
+def credit(
+    holdings_btc: float, basis_usd: float, btc: float, cost_usd: float
+) -> tuple[float, float]:
+    """Holdings [BTC] and cost basis [USD] after adding ``btc`` [BTC] costing ``cost_usd`` [USD]."""
+    return holdings_btc + btc, basis_usd + cost_usd
+
+
+@njit(cache=True, nogil=True)
+def purchase(
+    btc_per_day: float, usd_per_day: float, price_usd: float, budget_usd: float
+) -> tuple[float, float]:
+    """BTC a purchase programme buys on a day and the USD it spends.
+
+    Parameters
+    ----------
+    btc_per_day : float
+        BTC to buy that day [BTC]; when > 0 it takes precedence over ``usd_per_day``.
+    usd_per_day : float
+        USD to spend that day [USD].
+    price_usd : float
+        BTC price [USD/BTC].
+    budget_usd : float
+        Budget the programme has left [USD] (``inf``: none).
+
+    Returns
+    -------
+    btc : float
+        BTC bought [BTC], scaled down pro rata when the budget binds.
+    usd : float
+        USD spent [USD], at most ``budget_usd``.
+    """
+    if btc_per_day > 0.0:
+        btc = btc_per_day
+        usd = btc * price_usd
+    else:
+        usd = usd_per_day
+        btc = usd / price_usd
+    if usd > budget_usd:
+        btc = btc * budget_usd / usd if usd > 0.0 else 0.0
+        usd = budget_usd
+    return btc, usd
+
+
+@njit(cache=True, nogil=True)
+def scheduled_sale(holdings_btc: float, basis_usd: float, btc: float) -> tuple[float, float, float]:
+    """Sell ``btc`` [BTC], capped at the holdings; the basis falls pro rata.
+
+    Returns
+    -------
+    holdings_btc : float
+        Holdings after the sale [BTC].
+    basis_usd : float
+        Cost basis after the sale, ``basis * (1 - sold / holdings)`` [USD].
+    sold : float
+        BTC sold, ``min(btc, holdings)``, or 0 if that is not positive [BTC].
+    """
+    sell = min(btc, holdings_btc)
+    if sell > 0.0:
+        return holdings_btc - sell, basis_usd - basis_usd * sell / holdings_btc, sell
+    return holdings_btc, basis_usd, 0.0
+
+
+@njit(cache=True, nogil=True)
+def sell_rule_due(
+    price_usd: float,
+    above_usd: float,
+    day: int,
+    last_day: int,
+    min_days_between: int,
+    holdings_btc: float,
+) -> bool:
+    """Whether a sell rule sells today.
+
+    True when the price [USD/BTC] is above the threshold [USD/BTC], at least
+    ``min_days_between`` [days] have passed since the rule's last sale (day
+    ``last_day``, :data:`NEVER_SOLD_DAY` if none) and the reserve holds BTC.
+    """
+    return price_usd > above_usd and day - last_day >= min_days_between and holdings_btc > 0
+
+
+@njit(cache=True, nogil=True)
+def sell_fraction(
+    holdings_btc: float, basis_usd: float, fraction: float
+) -> tuple[float, float, float]:
+    """Sell a fraction [-] of the holdings; the basis falls by the same fraction.
+
+    Returns
+    -------
+    holdings_btc : float
+        Holdings after the sale [BTC].
+    basis_usd : float
+        Cost basis after the sale [USD].
+    sold : float
+        BTC sold, ``fraction * holdings`` [BTC].
+    """
+    sold = fraction * holdings_btc
+    return holdings_btc - sold, basis_usd - basis_usd * fraction, sold
+
+
+@njit(cache=True, nogil=True)
+def update_drawdown(value_usd: float, peak_usd: float, max_drawdown: float) -> tuple[float, float]:
+    """Running peak of the reserve's value [USD] and its largest drawdown from it [-].
+
+    A new high raises the peak; otherwise the drawdown ``1 - value / peak``
+    (when the peak is positive) may raise the maximum.
+    """
+    if value_usd > peak_usd:
+        return value_usd, max_drawdown
+    if peak_usd > 0.0:
+        return peak_usd, max(max_drawdown, 1.0 - value_usd / peak_usd)
+    return peak_usd, max_drawdown
+
+
+@njit(cache=True, nogil=True)
+def below_cost(holdings_btc: float, basis_usd: float, price_usd: float) -> bool:
+    """Whether the reserve's value, holdings [BTC] * price [USD/BTC], is below its basis [USD]."""
+    return holdings_btc * price_usd < basis_usd
