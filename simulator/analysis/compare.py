@@ -11,11 +11,12 @@ hashrate paths (common random numbers), so "beats the reference on path
 not from luck. :func:`compare` checks this and names the market inputs that
 differ when it does not hold.
 
-"Beats" depends on the metric (:data:`HIGHER_IS_BETTER`): more BTC, more USD
-value and a larger margin are better; a lower cash cost per BTC, break-even
-price, drawdown and probability of ending below cost are better. Market
-metrics (price, hashrate) are not scored: whether a higher price is better
-depends on who is asking.
+"Beats" depends on the metric (:data:`HIGHER_IS_BETTER`, a view of the
+registry :mod:`simulator.results.metrics`): more BTC, more USD value and a
+larger margin are better; a lower cash cost per BTC, break-even price,
+drawdown and probability of ending below cost are better. Market metrics
+(price, hashrate) are not scored: whether a higher price is better depends on
+who is asking.
 
 :func:`simulator.analysis.sweep.sweep` (grid or zip over ``--vary`` values) and
 :func:`simulator.analysis.sensitivity.sensitivity` (one-at-a-time tornado data and
@@ -52,6 +53,7 @@ from simulator.analysis.variants import (
 )
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
+from simulator.results.metrics import higher_is_better
 from simulator.results.result import Result
 
 __all__ = [
@@ -74,27 +76,12 @@ __all__ = [
     "prob_beats",
 ]
 
-#: Which direction is better, for the "probability of beating the reference" column.
-#: True: more is better (BTC, USD value, margin). False: less is better (costs, break-even
-#: price, drawdown, probability of ending below cost). Metrics not listed (the market's
-#: price and hashrate, costs that are a choice of scale) are not scored.
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "value_usd": True,
-    "holdings_btc": True,
-    "prob_below_cost": False,
-    "max_drawdown": False,
-    "value_share_of_benchmark": True,
-    "btc_mined_btc": True,
-    "btc_mined_per_year_btc": True,
-    "btc_kept_btc": True,
-    "revenue_usd": True,
-    "margin_usd": True,
-    "cash_cost_per_btc_usd": False,
-    "cost_per_btc_usd": False,
-    "breakeven_price_usd": False,
-    "energy_cost_usd": False,
-    "uncovered_cash_usd": False,
-}
+#: Which direction is better, for the "probability of beating the reference" column: a view
+#: of :attr:`simulator.results.metrics.Metric.higher_is_better`. True: more is better (BTC,
+#: USD value, margin). False: less is better (costs, break-even price, drawdown, probability
+#: of ending below cost). Metrics not listed (the market's price and hashrate, costs that are
+#: a choice of scale) are not scored.
+HIGHER_IS_BETTER: dict[str, bool] = higher_is_better()
 
 #: Inputs that decide the market draws besides the ``market.`` section.
 _MARKET_META = ("scenario.seed", "scenario.start_date", "scenario.horizon_years")

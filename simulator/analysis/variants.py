@@ -23,7 +23,8 @@ import numpy as np
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
 from simulator.inputs.schema import Scenario
 from simulator.results.files import write_folder_atomic as write_atomic
-from simulator.results.result import Result, _versions
+from simulator.results.metrics import KINDS, METRICS, key_metrics, metric_names
+from simulator.results.result import Result, versions
 
 __all__ = [
     "ALL_METRICS",
@@ -48,53 +49,17 @@ __all__ = [
     "write_json",
 ]
 
-#: Every horizon metric :mod:`simulator.results.summary` reports, per entity kind.
-ALL_METRICS: dict[str, tuple[str, ...]] = {
-    "market": ("price_usd", "network_hashrate_ehs"),
-    "reserve": (
-        "holdings_btc",
-        "value_usd",
-        "cost_basis_usd",
-        "prob_below_cost",
-        "max_drawdown",
-        "btc_bought_btc",
-        "usd_spent_usd",
-        "value_share_of_benchmark",
-    ),
-    "mining": (
-        "btc_mined_btc",
-        "btc_mined_per_year_btc",
-        "btc_kept_btc",
-        "btc_sold_btc",
-        "revenue_usd",
-        "energy_cost_usd",
-        "other_opex_usd",
-        "capex_usd",
-        "margin_usd",
-        "cash_cost_per_btc_usd",
-        "cost_per_btc_usd",
-        "breakeven_price_usd",
-        "mean_network_share",
-        "uncovered_cash_usd",
-    ),
-}
+#: Every horizon metric :mod:`simulator.results.summary` reports, per entity kind
+#: (a view of the registry :data:`simulator.results.metrics.METRICS`).
+ALL_METRICS: dict[str, tuple[str, ...]] = {kind: metric_names(kind) for kind in KINDS}
 
-#: Key horizon metrics per entity kind: the rows of a comparison and the columns of a sweep.
-KEY_METRICS: dict[str, tuple[str, ...]] = {
-    "reserve": ("value_usd", "holdings_btc", "prob_below_cost", "max_drawdown"),
-    "mining": (
-        "btc_mined_per_year_btc",
-        "margin_usd",
-        "cash_cost_per_btc_usd",
-        "breakeven_price_usd",
-    ),
-    "market": ("price_usd", "network_hashrate_ehs"),
-}
+#: Key horizon metrics per entity kind: the rows of a comparison and the columns of a sweep
+#: (a view of the registry).
+KEY_METRICS: dict[str, tuple[str, ...]] = {kind: key_metrics(kind) for kind in KINDS}
 
 STATS = ("p5", "p50", "p95", "mean")
 #: Metrics that are probabilities (mean of a 0/1 outcome per path): no percentiles.
-PROBABILITY_METRICS = frozenset({"prob_below_cost"})
-KINDS = ("market", "reserve", "mining")
+PROBABILITY_METRICS = frozenset(m.name for m in METRICS if m.probability)
 Progress = Callable[[int], None] | None
 
 
@@ -335,7 +300,7 @@ def manifest_base(kind: str, command: str | None, backend: str | None) -> dict[s
         "kind": kind,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else " ".join(sys.argv),
-        "versions": _versions(),
+        "versions": versions(),
         "backend": backend or "default",
     }
 

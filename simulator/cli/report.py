@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from simulator.cli.batch import batch_errors, path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
@@ -22,7 +23,6 @@ from simulator.cli.common import (
     out,
     run_sets,
 )
-from simulator.cli.compare import _errors, _progress
 
 
 def report_cmd(
@@ -51,7 +51,7 @@ def report_cmd(
 
     Example: btcsim report scenarios/el_salvador_{hold,accumulate}.toml --out report.html
     """
-    from simulator import load_scenario
+    from simulator.inputs.scenario import load_scenario
     from simulator.viz.report import build_report, run_for_report, write_report
 
     if out_file.is_dir():
@@ -61,10 +61,10 @@ def report_cmd(
         fail(f"--out: {folder} is not a folder")
     backend = check_backend(backend, address)
     sets = run_sets(overrides, paths, seed, years)
-    with _errors():
+    with batch_errors():
         scenarios = [load_scenario(f, sets) for f in files]
     total = sum(s.model.scenario.paths for s in scenarios)
-    with _progress(total, "report", quiet) as advance, _errors():
+    with path_progress(total, "report", quiet) as advance, batch_errors():
         results, comparison = run_for_report(
             scenarios, backend=backend, workers=workers, address=address, progress=advance
         )

@@ -1,0 +1,135 @@
+"""Shared pieces of the commands that run many variants: ``compare``, ``sweep``, ``sensitivity``.
+
+Options (:data:`OutOpt`, :data:`MetricOpt`), the error guard, the progress bar,
+run-save-plot, and table cells. Imports only light modules at the top: the
+analysis layer is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from simulator.cli.common import err, fail, user_errors, write_figures
+from simulator.results.format import format_number
+from simulator.results.metrics import PERCENT_UNITS
+
+__all__ = [
+    "MetricOpt",
+    "OutOpt",
+    "batch_errors",
+    "cell",
+    "check_out",
+    "command_line",
+    "diff_cell",
+    "path_progress",
+    "records",
+    "run_save_plot",
+]
+
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for the files written.")]
+MetricOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="[reserve.|mining.]ENTITY.METRIC[.STAT], e.g. reserve.pakistan.value_usd.p50"
+    ),
+]
+
+
+@contextmanager
+def batch_errors() -> Iterator[None]:
+    """Known input and run errors -> one line ``error: ...`` and exit code 2.
+
+    Guards :func:`simulator.cli.common.user_errors` plus
+    :class:`simulator.analysis.variants.CompareError`.
+    """
+    from simulator.analysis.variants import CompareError
+
+    with user_errors():
+        try:
+            yield
+        except CompareError as exc:
+            fail(str(exc))
+
+
+@contextmanager
+def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar over paths on stderr; yields the callback to advance it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn(f"{{task.completed:,}}/{total:,} paths"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=disabled,
+    ) as bar:
+        task = bar.add_task("run", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def run_save_plot(
+    label: str,
+    total: int,
+    disabled: bool,
+    run: Callable[[Callable[[int], None]], Any],
+    target: Path,
+    figures: str | None,
+    **save: Any,
+) -> Any:
+    """Run with a progress bar, save to ``target``, and write figures when asked.
+
+    ``figures`` names the :mod:`simulator.viz.figures` function that draws the
+    result; plotting (and matplotlib) is imported only when it is given.
+    """
+    with path_progress(total, label, disabled) as advance, batch_errors():
+        result = run(advance)
+    result.save(target, command=command_line(), **save)
+    if figures is not None:
+        from simulator.viz import figures as plots
+
+        write_figures(getattr(plots, figures)(result), target)
+    return result
+
+
+def command_line() -> str:
+    """The command line as typed, starting with ``btcsim`` (recorded in manifests)."""
+    return " ".join(["btcsim", *sys.argv[1:]])
+
+
+def check_out(target: Path) -> None:
+    """Exit with an error if ``--out`` names something that is not a folder."""
+    if target.exists() and not target.is_dir():
+        fail(f"--out: {target} exists and is not a folder")
+
+
+def cell(value: Any, unit: str) -> str:
+    """A table cell: percentages for fractions and probabilities, blank for NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if unit in PERCENT_UNITS:
+        return f"{value:.1%}"
+    return format_number(float(value), unit)
+
+
+def diff_cell(value: float, unit: str) -> str:
+    """A difference cell: signed, in percentage points for fractions, blank for NaN."""
+    if math.isnan(value):
+        return ""
+    if unit in PERCENT_UNITS:
+        return f"{value * 100:+.1f} pp"
+    return ("+" if value > 0 else "") + format_number(float(value), unit) if value else "0"
+
+
+def records(frame: Any) -> Any:
+    """A data frame as JSON records (NaN -> null)."""
+    return json.loads(frame.to_json(orient="records"))
