@@ -8,23 +8,45 @@ standard error and exits with code 2, never a traceback.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
 from simulator.cli import inputs, run
-from simulator.cli.compare import compare_cmd, sensitivity_cmd, sweep_cmd
+from simulator.cli.compare import compare_cmd
 from simulator.cli.history import backtest, calibrate, history_app
 from simulator.cli.report import report_cmd
+from simulator.cli.sweep import sensitivity_cmd, sweep_cmd
 
 app = typer.Typer(
     name="btcsim",
     help="Bitcoin reserve and mining what-if simulator. Cited facts and assumptions are kept "
     "apart in every table.\n\nExample: btcsim run   (then: btcsim explain scenarios/baseline.toml)",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from simulator import __version__
+
+        typer.echo(f"btcsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Bitcoin reserve and mining what-if simulator."""
 
 
 app.registered_commands += run.app.registered_commands

@@ -12,14 +12,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from simulator.inputs.facts import UnknownFactError
-from simulator.inputs.history import HistoryError
-from simulator.inputs.scenario import ScenarioError
+from simulator.inputs.errors import InputError
+from simulator.results.format import format_number
 
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-BASELINE = Path("scenarios") / "baseline.toml"
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override an input: dotted.key=value (repeatable)."),
@@ -66,43 +64,24 @@ def user_errors() -> Iterator[None]:
     """Turn known input errors into one-line messages with exit code 2."""
     try:
         yield
-    except ScenarioError as exc:
-        fail(str(exc))
-    except UnknownFactError as exc:
-        fail(str(exc))
-    except HistoryError as exc:
+    except InputError as exc:  # scenario, facts-file, unknown-fact and history errors
         fail(str(exc))
 
 
-def _fmt(value: Any, unit: str = "") -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value).lower()
-    if unit == "year":
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    if isinstance(value, int | float) and abs(value) >= 1e6 and unit in ("USD", "", "BTC"):
-        for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "M")):
-            if abs(value) >= size:
-                return f"{value / size:,.4g} {word}"
-    if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
-            return f"{value:.5g}"
-        if abs(value) >= 1e3:
-            return f"{value:,.0f}"
-        if abs(value) >= 1:
-            return f"{value:,.4g}"
-        return f"{value:.3g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+def fmt(value: Any, unit: str = "") -> str:
+    """A table cell in the one number style of :func:`~simulator.results.format.format_number`."""
+    return format_number(value, unit)
 
 
-def _spread(low: float | None, high: float | None, unit: str = "") -> str:
+def spread(low: float | None, high: float | None, unit: str = "") -> str:
+    """``low .. high`` in the table number style; empty when there is no range."""
     if low is None or high is None or low == high:
         return ""
-    return f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
+    return f"{fmt(low, unit)} .. {fmt(high, unit)}"
 
 
-def _emit_json(data: Any) -> None:
+def emit_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to standard output (dates and paths as strings)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 

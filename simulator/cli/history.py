@@ -10,8 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from simulator.cli.common import JsonOpt, _emit_json, _fmt, fail, out, user_errors
-from simulator.inputs.history import load_history, parse_window, select_window, summarize
+from simulator.cli.common import JsonOpt, emit_json, fail, fmt, out, user_errors
 
 history_app = typer.Typer(
     help="Look at a daily history file (Coin Metrics, btcsim or plain date,price_usd CSV).",
@@ -26,6 +25,8 @@ CALIBRATE_MODELS = ("gbm", "t", "jump", "powerlaw", "network-economic")
 
 
 def _load(file: Path) -> Any:
+    from simulator.inputs.history import load_history
+
     with user_errors():
         return load_history(file)
 
@@ -41,10 +42,12 @@ def history_summary(file: FileArg, as_json: JsonOpt = False) -> None:
     Example: btcsim history summary ../shared/data/btc_daily.csv
     """
     frame = _load(file)
+    from simulator.inputs.history import summarize
+
     years = summarize(frame)
     gaps = frame.attrs["gaps"]
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "file": str(file),
                 "format": frame.attrs["format"],
@@ -79,15 +82,15 @@ def history_summary(file: FileArg, as_json: JsonOpt = False) -> None:
         row = [
             str(r.year),
             str(r.days),
-            _fmt(r.first_usd, "USD"),
-            _fmt(r.last_usd, "USD"),
+            fmt(r.first_usd, "USD"),
+            fmt(r.last_usd, "USD"),
             "" if r.drift_per_year != r.drift_per_year else f"{r.drift_per_year:+.2f}",
             f"{r.volatility_per_year:.1%}"
             if r.volatility_per_year == r.volatility_per_year
             else "",
         ]
         if has_hash:
-            row += [_fmt(float(r.hashrate_last_ehs)), _pct(float(r.hashrate_growth))]
+            row += [fmt(float(r.hashrate_last_ehs)), _pct(float(r.hashrate_growth))]
         table.add_row(*row)
     out.print(table)
     out.print(
@@ -100,6 +103,8 @@ def _window(text: str | None) -> tuple[dt.date | None, dt.date | None]:
     if text is None:
         return None, None
     try:
+        from simulator.inputs.history import parse_window
+
         return parse_window(text)
     except ValueError as exc:
         fail(f"--window: {exc}")
@@ -157,7 +162,7 @@ def calibrate(
         except OSError as exc:
             fail(f"--out: cannot write {toml_out} ({exc.strerror})")
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "model": result.model,
                 "source": result.source,
@@ -231,7 +236,7 @@ def backtest(
         fail("--full-power needs --scenario FILE")
     op = None
     if scenario is not None:
-        from simulator import load_scenario
+        from simulator.inputs.scenario import load_scenario
 
         with user_errors():
             model = load_scenario(scenario).model
@@ -247,6 +252,8 @@ def backtest(
         fail("--operation needs --scenario FILE")
     frame = _load(file)
     try:
+        from simulator.inputs.history import select_window
+
         select_window(frame, first, last)
         result = run_backtest(frame, first, last, operation=op)
     except ValueError as exc:
@@ -265,7 +272,7 @@ def _print_backtest(
         monthly.to_csv(out_dir / "monthly.csv")
     mined = "btc_mined" in daily
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "file": str(file),
                 "from": first,
@@ -327,8 +334,8 @@ def _print_backtest(
     elif mined:
         out.print(
             f"operation: {daily.btc_mined.sum():,.1f} BTC mined, revenue "
-            f"{_fmt(float(daily.revenue_usd.sum()), 'USD')} USD at real prices, energy "
-            f"{_fmt(float(daily.energy_usd.sum()), 'USD')} USD, mean network share "
+            f"{fmt(float(daily.revenue_usd.sum()), 'USD')} USD at real prices, energy "
+            f"{fmt(float(daily.energy_usd.sum()), 'USD')} USD, mean network share "
             f"{daily.network_share.mean():.2%}",
             markup=False,
         )

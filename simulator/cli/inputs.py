@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from simulator.cli.common import JsonOpt, SetOpt, _emit_json, _fmt, _spread, err, out, user_errors
+from simulator.cli.common import JsonOpt, SetOpt, emit_json, err, fmt, out, spread, user_errors
 
 if TYPE_CHECKING:
     from simulator.inputs.facts import DerivedFact, Fact
@@ -58,12 +58,12 @@ def facts(
         if fact_id is not None:
             fact = registry.get(fact_id)
             if as_json:
-                _emit_json(_fact_dict(fact))
+                emit_json(_fact_dict(fact))
                 return
             _print_fact(fact)
             return
     if as_json:
-        _emit_json([_fact_dict(registry.get(i)) for i in registry.ids()])
+        emit_json([_fact_dict(registry.get(i)) for i in registry.ids()])
         return
     table = Table(title="Facts cited in the July 2025 articles (as of 2025-07-17), and derived")
     table.add_column("id", no_wrap=True)
@@ -74,7 +74,7 @@ def facts(
     for i in registry.ids():
         f = registry.get(i)
         n = str(len(f.sources)) if isinstance(f, Fact) else "derived"
-        table.add_row(f.id, _fmt(f.value, f.unit), f.unit, n, _spread(f.low, f.high, f.unit))
+        table.add_row(f.id, fmt(f.value, f.unit), f.unit, n, spread(f.low, f.high, f.unit))
     out.print(table)
     out.print("Show one fact with its sources: btcsim facts ID")
 
@@ -83,12 +83,12 @@ def _print_fact(fact: Fact | DerivedFact) -> None:
     from simulator.inputs.facts import DerivedFact
 
     out.print(
-        f"[bold]{fact.id}[/bold] = {_fmt(fact.value)} {fact.unit}  "
+        f"[bold]{fact.id}[/bold] = {fmt(fact.value)} {fact.unit}  "
         f"({fact.provenance}, as of {fact.as_of.isoformat()})"
     )
     out.print(f"claim: {fact.claim}", markup=False)
     if fact.low is not None:
-        out.print(f"spread: {_spread(fact.low, fact.high)} {fact.unit}")
+        out.print(f"spread: {spread(fact.low, fact.high)} {fact.unit}")
     if isinstance(fact, DerivedFact):
         out.print(f"formula: {fact.formula}", markup=False)
         if fact.bound:
@@ -160,7 +160,7 @@ def explain(
         scenario = load_scenario(file, overrides or [])
     inputs = list(scenario.inputs.values())
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "scenario": scenario.name,
                 "file": str(file),
@@ -179,9 +179,9 @@ def explain(
             table.add_column(col, overflow="fold", no_wrap=col == "key")
         for i in rows:
             source = _short_source(i) + (
-                f" [range {_spread(i.low, i.high, i.unit)}]" if i.low is not None else ""
+                f" [range {spread(i.low, i.high, i.unit)}]" if i.low is not None else ""
             )
-            table.add_row(i.key, _fmt(i.value, i.unit), i.unit, source)
+            table.add_row(i.key, fmt(i.value, i.unit), i.unit, source)
         out.print(table)
     out.print(_count_line(scenario))
 
@@ -200,3 +200,34 @@ def _short_source(item: Any) -> str:
         derived = load_facts().get(item.fact_id)
         return f"{item.fact_id} = {getattr(derived, 'formula', '')}"
     return str(item.source)
+
+
+@app.command()
+def scenarios(as_json: JsonOpt = False) -> None:
+    """List the scenarios shipped with btcsim, with the question each asks.
+
+    A shipped scenario runs from any folder by its name, e.g. btcsim run
+    scenarios/el_salvador_hold.toml; copy one from the folder shown to edit it.
+
+    Example: btcsim scenarios
+    """
+    from simulator.inputs.scenario import load_scenario
+    from simulator.inputs.shipped import shipped_dir, shipped_scenarios
+
+    root = shipped_dir()
+    rows = []
+    with user_errors():
+        for path in shipped_scenarios():
+            meta = load_scenario(path).model.scenario
+            rows.append({"file": f"scenarios/{path.relative_to(root).as_posix()}",
+                         "name": meta.name, "question": meta.question})  # fmt: skip
+    if as_json:
+        emit_json({"folder": str(root), "scenarios": rows})
+        return
+    table = Table(title="Shipped scenarios", title_justify="left")
+    for col in ("file", "question"):
+        table.add_column(col, overflow="fold", no_wrap=col == "file")
+    for row in rows:
+        table.add_row(row["file"], row["question"])
+    out.print(table)
+    out.print(f"Installed in {root}; run one from any folder: btcsim run FILE", markup=False)

@@ -12,50 +12,55 @@ import typer
 from rich.table import Table
 
 from simulator.cli.common import (
-    BASELINE,
     AddressOpt,
     BackendOpt,
     JsonOpt,
     PlotOpt,
     SetOpt,
     WorkersOpt,
-    _emit_json,
-    _fmt,
     check_backend,
+    emit_json,
     err,
     fail,
     out,
     user_errors,
     write_figures,
 )
+from simulator.inputs.shipped import BASELINE
+from simulator.results.format import format_number
+from simulator.results.metrics import KINDS, kind_of, run_table_metrics
 
 app = typer.Typer()
 
 
-#: Metrics ``btcsim run`` prints per entity kind.
-RUN_METRICS = {
-    "market": ("price_usd", "network_hashrate_ehs"),
-    "reserve": (
-        "holdings_btc",
-        "value_usd",
-        "cost_basis_usd",
-        "prob_below_cost",
-        "max_drawdown",
-        "value_share_of_benchmark",
-    ),
-    "mining": (
-        "btc_mined_btc",
-        "btc_mined_per_year_btc",
-        "btc_kept_btc",
-        "revenue_usd",
-        "energy_cost_usd",
-        "margin_usd",
-        "cash_cost_per_btc_usd",
-        "cost_per_btc_usd",
-        "breakeven_price_usd",
-        "mean_network_share",
-    ),
-}
+#: Metrics ``btcsim run`` prints per entity kind (a view of the registry
+#: :data:`simulator.results.metrics.METRICS`).
+RUN_METRICS: dict[str, tuple[str, ...]] = {kind: run_table_metrics(kind) for kind in KINDS}
+
+
+def summary_records(summary: Any) -> list[dict[str, Any]]:
+    """Rows of a summary frame as JSON records, each with its entity's ``kind`` after ``entity``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A result's summary (one row per entity and metric).
+
+    Returns
+    -------
+    list of dict
+        One record per row; ``kind`` (``"market"``, ``"reserve"`` or
+        ``"mining"``) comes from the metric registry.
+    """
+    records = []
+    for row in json.loads(summary.to_json(orient="records")):
+        record: dict[str, Any] = {}
+        for key, value in row.items():
+            record[key] = value
+            if key == "entity":
+                record["kind"] = kind_of(row["metric"])
+        records.append(record)
+    return records
 
 
 def _summary_table(result: Any, entity: str, kind: str) -> Table:
@@ -78,7 +83,7 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
             continue
         unit = "" if r.unit == "fraction" else r.unit
         cells = [
-            (f"{r[c]:.1%}" if r.unit == "fraction" else _fmt(float(r[c]), r.unit))
+            (f"{r[c]:.1%}" if r.unit == "fraction" else format_number(float(r[c]), r.unit))
             for c in ("p5", "p50", "p95")
         ]
         table.add_row(metric, unit, *cells)
@@ -111,7 +116,8 @@ def run(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from simulator import load_scenario, simulate
+    from simulator.inputs.scenario import load_scenario
+    from simulator.results.simulate import simulate
 
     if freq is not None and freq not in ("D", "W", "M"):
         fail(f"--freq: expected D, W or M (got {freq!r})")
@@ -160,13 +166,13 @@ def run(
             write_figures(figures_for_result(result), target)
         summaries.append((result, target))
     if as_json:
-        _emit_json(
+        emit_json(
             [
                 {
                     "scenario": r.scenario,
                     "out": str(t),
                     "meta": r.meta,
-                    "summary": json.loads(r.summary.to_json(orient="records")),
+                    "summary": summary_records(r.summary),
                 }
                 for r, t in summaries
             ]

@@ -40,21 +40,16 @@ task) gives a :class:`VariantError` in its place; the others still run.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
-    Executor,
     Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
     wait,
 )
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -62,6 +57,7 @@ import numpy as np
 
 from simulator.engine import plan as engine
 from simulator.engine.plan import BLOCK_PATHS, Plan
+from simulator.engine.pools import DASK_MISSING, Pool, open_pool
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
 
@@ -78,7 +74,6 @@ __all__ = [
 BACKENDS: tuple[str, ...] = ("serial", "threads", "processes", "dask")
 #: Environment variable naming the default backend.
 ENV_VAR = "BTCSIM_BACKEND"
-_DASK_MISSING = "backend 'dask' needs dask: pip install -e '.[dask]'"
 #: Bound on the bytes of block results submitted but not yet assembled [bytes].
 _WINDOW_BYTES = 1 << 30
 
@@ -209,81 +204,6 @@ def _variant_task(
     return index, packed, n
 
 
-# ---------------------------------------------------------------------- pools
-class _SerialExecutor(Executor):
-    """Runs each task when it is submitted, in the calling thread."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-
-@dataclass
-class _Pool:
-    executor: Executor
-    workers: int
-    remote: bool  # tasks run in other processes: send models, not plans
-
-
-def _start_method() -> str:
-    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-
-
-@contextmanager
-def _open_pool(name: str, workers: int | None, address: str | None, tasks: int) -> Iterator[_Pool]:
-    """Start the backend's executor; shut it down (and any local cluster) on exit."""
-    cpus = os.cpu_count() or 1
-    closers: list[Callable[[], object]] = []
-    if name == "serial":
-        pool = _Pool(_SerialExecutor(), 1, remote=False)
-    elif name == "threads":
-        n = max(1, min(workers or min(2, cpus), tasks))
-        pool = _Pool(ThreadPoolExecutor(max_workers=n), n, remote=False)
-    elif name == "processes":
-        n = max(1, min(workers or cpus, tasks))
-        ctx = mp.get_context(_start_method())
-        if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(
-                ["simulator.engine.backends"]
-            )  # children fork with it imported
-        pool = _Pool(ProcessPoolExecutor(max_workers=n, mp_context=ctx), n, remote=True)
-    else:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise ImportError(_DASK_MISSING) from None
-        if address:
-            client = Client(address)
-        else:
-            cluster = LocalCluster(
-                n_workers=workers or 2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,  # no dashboard, and its HTTP port picked freely:
-                scheduler_kwargs={"dashboard_address": ":0"},
-            )
-            closers.append(cluster.close)
-            client = Client(cluster)
-        closers.insert(0, client.close)
-        n = max(1, sum(client.nthreads().values()))
-        pool = _Pool(client.get_executor(pure=False), n, remote=True)
-    try:
-        yield pool
-    except BaseException:
-        pool.executor.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        pool.executor.shutdown(wait=True)
-    finally:
-        for close in closers:
-            close()
-
-
 # --------------------------------------------------------------------- driver
 @dataclass
 class _Run(Generic[P]):
@@ -311,7 +231,7 @@ class _Run(Generic[P]):
         if self.progress is not None:
             self.progress(paths)
 
-    def by_variant(self, pool: _Pool) -> None:
+    def by_variant(self, pool: Pool) -> None:
         """One task per variant, run and packaged in a worker process."""
         pending: dict[Future[Any], int] = {}
         for i in self.plans:
@@ -332,7 +252,7 @@ class _Run(Generic[P]):
                 self.tick(n)
                 self.finish(i, packed)
 
-    def by_block(self, pool: _Pool) -> None:
+    def by_block(self, pool: Pool) -> None:
         """One task per (variant, block); the parent assembles and packages each variant."""
         queue = deque(
             (i, b) for i, p in self.plans.items()
@@ -366,7 +286,7 @@ class _Run(Generic[P]):
                     continue
                 self._assemble(i, b, out_b, final_b, buffers)
 
-    def _submit_block(self, pool: _Pool, i: int, b: int) -> Future[Any]:
+    def _submit_block(self, pool: Pool, i: int, b: int) -> Future[Any]:
         s = self.scenarios[i]
         if pool.remote:
             return pool.executor.submit(_block_task, self.id, i, s.model, s.path, self.freq, b)
@@ -463,7 +383,7 @@ def run_many(
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise ImportError(_DASK_MISSING) from None
+            raise ImportError(DASK_MISSING) from None
     began = time.perf_counter()
     outcome: list[Finished[P] | VariantError | None] = [None] * len(scenarios)
     plans: dict[int, Plan] = {}
@@ -474,7 +394,7 @@ def run_many(
             outcome[i] = VariantError(i, scenario.name, _message(exc), exc)
     if plans:
         tasks = sum(engine.n_blocks(scenarios[i].model.scenario.paths) for i in plans)
-        with _open_pool(name, workers, address, tasks) as pool:
+        with open_pool(name, workers, address, tasks) as pool:
             meta = {"backend": name, "workers": pool.workers, "began": began}
             run = _Run(scenarios, plans, outcome, package, freq, keep_paths, progress, meta)
             if pool.remote and len(plans) >= 2 * pool.workers:

@@ -35,6 +35,7 @@ from simulator.inputs.scenario_files import (
     read_merged,
 )
 from simulator.inputs.schema import Scenario, unused_market_keys
+from simulator.inputs.shipped import find_scenario
 from simulator.model import protocol as _p
 from simulator.model.units import unit_for
 
@@ -313,7 +314,9 @@ def load_scenario(
     Parameters
     ----------
     path : str or Path
-        Scenario TOML file.
+        Scenario TOML file. A path that does not exist but names a shipped
+        scenario (``scenarios/baseline.toml``, ``price_models/t``) reads the
+        copy installed with btcsim (:func:`simulator.inputs.shipped.find_scenario`).
     overrides : iterable of str
         ``dotted.key=value`` strings, applied after ``extends`` merging.
     registry : FactRegistry, optional
@@ -328,5 +331,6 @@ def load_scenario(
     ScenarioError
         With the file, the dotted key and what is wrong.
     """
+    path = find_scenario(path)
     data = apply_overrides(read_merged(path), overrides)
     return resolve(data, str(path), registry)

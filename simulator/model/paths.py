@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from simulator.model.shocks import _check_size
+from simulator.model.shocks import check_size
 
 __all__ = ["cycle_paths", "interpolate_paths"]
 
@@ -75,7 +75,7 @@ def interpolate_paths(known_days: np.ndarray, values: np.ndarray, n_days: int) -
     v = v.astype(np.float64, copy=False)
     if not np.all(np.isfinite(v) & (v > 0.0)):
         raise ValueError("values must all be finite and > 0")
-    _, n = _check_size(0, n_days)
+    _, n = check_size(0, n_days)
     if n and (t[0] > 1.0 or t[-1] < n):
         raise ValueError(
             f"the dated points cover day offsets {t[0]:g} .. {t[-1]:g} (last covered "
@@ -138,7 +138,7 @@ def cycle_paths(paths: np.ndarray, first_path: int, n_paths: int) -> np.ndarray:
         ) from None
     if first < 0:
         raise ValueError(f"first_path must be a non-negative integer (got {first})")
-    count, _ = _check_size(n_paths, 0)
+    count, _ = check_size(n_paths, 0)
     rows = np.arange(first, first + count, dtype=np.int64)
     rows %= p.shape[0]
     return np.ascontiguousarray(p.astype(np.float64, copy=False)[rows])

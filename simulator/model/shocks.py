@@ -18,11 +18,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["apply_shocks", "correlate", "draw_normals"]
+__all__ = [
+    "apply_shocks",
+    "check_finite",
+    "check_growth",
+    "check_out",
+    "check_positive",
+    "check_size",
+    "check_volatility",
+    "check_z",
+    "correlate",
+    "draw_normals",
+]
 
 
 # ---------------------------------------------------------------- validation
-def _check_size(n_paths: int, n_days: int) -> tuple[int, int]:
+def check_size(n_paths: int, n_days: int) -> tuple[int, int]:
     """Return ``(n_paths, n_days)`` as ints, raising ValueError if invalid."""
     sizes = []
     for name, value in (("n_paths", n_paths), ("n_days", n_days)):
@@ -38,7 +49,7 @@ def _check_size(n_paths: int, n_days: int) -> tuple[int, int]:
     return sizes[0], sizes[1]
 
 
-def _check_finite(value: float, name: str) -> float:
+def check_finite(value: float, name: str) -> float:
     """Return ``value`` as a finite float, raising ValueError otherwise."""
     try:
         number = float(value)
@@ -49,31 +60,31 @@ def _check_finite(value: float, name: str) -> float:
     return number
 
 
-def _check_positive(value: float, name: str) -> float:
+def check_positive(value: float, name: str) -> float:
     """Return ``value`` as a float, requiring it finite and > 0."""
-    number = _check_finite(value, name)
+    number = check_finite(value, name)
     if number <= 0.0:
         raise ValueError(f"{name} must be > 0 (got {number})")
     return number
 
 
-def _check_volatility(value: float, name: str) -> float:
+def check_volatility(value: float, name: str) -> float:
     """Return ``value`` as a float, requiring it finite and >= 0."""
-    number = _check_finite(value, name)
+    number = check_finite(value, name)
     if number < 0.0:
         raise ValueError(f"{name} must be >= 0 (got {number})")
     return number
 
 
-def _check_growth(value: float, name: str) -> float:
+def check_growth(value: float, name: str) -> float:
     """Return ``value`` as a float, requiring it finite and > -1 (i.e. > -100 %)."""
-    number = _check_finite(value, name)
+    number = check_finite(value, name)
     if number <= -1.0:
         raise ValueError(f"{name} must be > -1, i.e. more than -100 % (got {number})")
     return number
 
 
-def _check_z(z: np.ndarray, name: str = "z", shape: tuple[int, ...] | None = None) -> np.ndarray:
+def check_z(z: np.ndarray, name: str = "z", shape: tuple[int, ...] | None = None) -> np.ndarray:
     """Return ``z`` as a 2-D real array, optionally of an expected shape."""
     z = np.asarray(z)
     if z.ndim != 2:
@@ -85,7 +96,7 @@ def _check_z(z: np.ndarray, name: str = "z", shape: tuple[int, ...] | None = Non
     return z
 
 
-def _check_out(out: np.ndarray, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
+def check_out(out: np.ndarray, shape: tuple[int, ...], name: str = "out") -> np.ndarray:
     """Check that ``out`` is a writeable float64 array of the given shape."""
     if not isinstance(out, np.ndarray) or out.dtype != np.float64:
         raise ValueError(f"{name} must be a float64 numpy array")
@@ -126,10 +137,10 @@ def draw_normals(
     """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator (got {type(rng).__name__})")
-    shape = _check_size(n_paths, n_days)
+    shape = check_size(n_paths, n_days)
     if out is None:
         return rng.standard_normal(shape)
-    _check_out(out, shape)
+    check_out(out, shape)
     if not out.flags.c_contiguous:
         raise ValueError("out must be C-contiguous")
     rng.standard_normal(out=out)
@@ -170,7 +181,7 @@ def apply_shocks(
        are discontinuous. *Journal of Financial Economics*, 3(1-2), 125-144.
        (Multiplicative jumps in a price path; here the jumps are dated.)
     """
-    paths = _check_out(paths, np.shape(paths), "paths")
+    paths = check_out(paths, np.shape(paths), "paths")
     if paths.ndim != 2:
         raise ValueError(f"paths must be a 2-D array (n_paths, n_days) (got shape {paths.shape})")
     if len(shock_days) != len(changes):
@@ -191,7 +202,7 @@ def apply_shocks(
             ) from None
         if not 0 <= d < n_days:
             raise ValueError(f"shock_days[{j}] must be in [0, {n_days}) (got {d})")
-        factors[d] *= 1.0 + _check_growth(change, f"changes[{j}]")
+        factors[d] *= 1.0 + check_growth(change, f"changes[{j}]")
     if len(shock_days):
         np.cumprod(factors, out=factors)
         paths *= factors
@@ -235,15 +246,15 @@ def correlate(
     .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
        Engineering*. Springer. Section 2.3.3, Cholesky factorisation.
     """
-    r = _check_finite(rho, "rho")
+    r = check_finite(rho, "rho")
     if abs(r) > 1.0:
         raise ValueError(f"rho must be between -1 and 1 (got {r})")
-    z_price = _check_z(z_price, "z_price")
-    z_other = _check_z(z_other, "z_other", shape=z_price.shape)
+    z_price = check_z(z_price, "z_price")
+    z_other = check_z(z_other, "z_other", shape=z_price.shape)
     if out is None:
         out = np.empty(z_price.shape, dtype=np.float64)
     else:
-        _check_out(out, z_price.shape)
+        check_out(out, z_price.shape)
         if np.may_share_memory(out, z_price):
             raise ValueError("out must not share memory with z_price")
     c = math.sqrt((1.0 - r) * (1.0 + r))

@@ -10,10 +10,7 @@ the mean (a probability is reported as the mean of a 0/1 outcome).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,7 +110,7 @@ def summary_rows(
     return row
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     names = ("btcsim", "numpy", "pandas", "numba", "pydantic")
     out = {"python": sys.version.split()[0]}
     for name in names:
@@ -122,6 +119,10 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+#: Manifest keys that describe the saving, not the run (not part of ``Result.meta``).
+_MANIFEST_ONLY = ("scenario", "created_utc", "command", "versions", "inputs")
 
 
 @dataclass
@@ -179,7 +180,7 @@ class Result:
             "scenario": self.scenario,
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": command if command is not None else " ".join(sys.argv),
-            "versions": _versions(),
+            "versions": versions(),
             **self.meta,
             "inputs": json.loads(self.inputs.to_json(orient="records")),
         }
@@ -190,6 +191,7 @@ class Result:
         Files are written to a temporary folder beside ``directory`` and moved
         into place only when all are complete; an existing folder is replaced.
         """
+
         def write(tmp: Path) -> None:
             self.percentiles.to_csv(tmp / "percentiles.csv", index=False)
             self.summary.to_csv(tmp / "summary.csv", index=False)
@@ -198,3 +200,35 @@ class Result:
                 json.dump(self.manifest(command), fh, indent=2, default=str)
 
         return write_folder_atomic(directory, write)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Result:
+        """Read a Result back from a folder written by :meth:`save` (or ``btcsim run``).
+
+        The tables and ``meta`` come back as saved; raw paths and per-path
+        metrics are not saved, so ``paths`` is None and ``path_metrics`` is None.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the folder or one of its four files is missing, naming it.
+        """
+        folder = Path(directory)
+        names = ("percentiles.csv", "summary.csv", "inputs.csv", "manifest.json")
+        missing = [n for n in names if not (folder / n).is_file()]
+        if missing:
+            absent = ", ".join(missing)
+            raise FileNotFoundError(f"{folder}: not a btcsim result folder (no {absent})")
+        with open(folder / "manifest.json", encoding="utf-8") as fh:
+            manifest = json.load(fh)
+        percentiles = pd.read_csv(folder / "percentiles.csv", parse_dates=["date"])
+        meta = {k: v for k, v in manifest.items() if k not in _MANIFEST_ONLY}
+        variables = list(dict.fromkeys(zip(percentiles.entity, percentiles.variable, strict=True)))
+        return cls(
+            scenario=str(manifest["scenario"]),
+            percentiles=percentiles,
+            summary=pd.read_csv(folder / "summary.csv"),
+            inputs=pd.read_csv(folder / "inputs.csv", keep_default_na=False),
+            meta=meta,
+            variables=[(str(e), str(v)) for e, v in variables],
+        )

@@ -18,9 +18,9 @@ import pandas as pd
 
 from simulator.engine.backends import Finished, VariantError, run_many
 from simulator.engine.plan import BLOCK_PATHS, Plan
-from simulator.results.result import Result, percentile_frame
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from simulator.inputs.schema import Scenario
+from simulator.results.result import Result, percentile_frame
 from simulator.results.summary import summary_and_path_metrics
 
 __all__ = ["simulate", "simulate_many", "run_file", "Packed", "package", "make_result"]

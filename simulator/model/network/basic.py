@@ -22,12 +22,12 @@ from simulator.model.price.basic import (
     log_random_walk,
 )
 from simulator.model.shocks import (
-    _check_finite,
-    _check_growth,
-    _check_positive,
-    _check_size,
-    _check_volatility,
-    _check_z,
+    check_finite,
+    check_growth,
+    check_positive,
+    check_size,
+    check_volatility,
+    check_z,
 )
 
 __all__ = ["constant_hashrate", "gbm_hashrate", "growth_hashrate"]
@@ -58,7 +58,7 @@ def constant_hashrate(start_ehs: float, n_paths: int, n_days: int) -> np.ndarray
     .. [1] Nakamoto, S. (2008). *Bitcoin: A Peer-to-Peer Electronic Cash
        System*. (Hashrate as the proof-of-work capacity of the network.)
     """
-    start = _check_positive(start_ehs, "start_ehs")
+    start = check_positive(start_ehs, "start_ehs")
     return constant_price(start, n_paths, n_days)
 
 
@@ -121,12 +121,12 @@ def growth_hashrate(
        Engineering*. Springer. Section 3.2, exact simulation of the
        exponential of a Brownian motion.
     """
-    start = _check_positive(start_ehs, "start_ehs")
-    g = _check_growth(growth_per_year, "growth_per_year")
-    shape = _check_size(n_paths, n_days)
-    sigma = _check_volatility(noise_volatility_per_year, "noise_volatility_per_year")
+    start = check_positive(start_ehs, "start_ehs")
+    g = check_growth(growth_per_year, "growth_per_year")
+    shape = check_size(n_paths, n_days)
+    sigma = check_volatility(noise_volatility_per_year, "noise_volatility_per_year")
     if z is not None:
-        z = _check_z(z, shape=shape)
+        z = check_z(z, shape=shape)
     if sigma == 0.0:
         return cagr_price(start, g, *shape)
     if z is None:
@@ -181,7 +181,7 @@ def gbm_hashrate(
     .. [2] Glasserman, P. (2004). *Monte Carlo Methods in Financial
        Engineering*. Springer. Section 3.2, geometric Brownian motion.
     """
-    start = _check_positive(start_ehs, "start_ehs")
-    mu = _check_finite(expected_growth_per_year, "expected_growth_per_year")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
+    start = check_positive(start_ehs, "start_ehs")
+    mu = check_finite(expected_growth_per_year, "expected_growth_per_year")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
     return gbm_price(start, mu, sigma, z, out=out)

@@ -92,12 +92,12 @@ from numba import njit
 
 from simulator.model.protocol import SAT_PER_BTC, subsidy_sat
 from simulator.model.shocks import (
-    _check_finite,
-    _check_out,
-    _check_positive,
-    _check_size,
-    _check_volatility,
-    _check_z,
+    check_finite,
+    check_out,
+    check_positive,
+    check_size,
+    check_volatility,
+    check_z,
 )
 from simulator.model.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 
@@ -136,7 +136,7 @@ def adjustment_rate_per_day(half_life_days: float) -> float:
     After ``half_life_days`` days of a constant target the remaining gap is
     :math:`(1 - a)^{T_{1/2}} = 1/2` of the first.
     """
-    half_life = _check_positive(half_life_days, "adjustment_half_life_days")
+    half_life = check_positive(half_life_days, "adjustment_half_life_days")
     return -math.expm1(-math.log(2.0) / half_life)
 
 
@@ -146,7 +146,7 @@ def growth_cap_per_day(max_growth_per_month: float) -> float:
     Thirty-and-a-bit days (one mean month) at the cap multiply the hashrate
     by exactly :math:`1 + m`.
     """
-    m = _check_positive(max_growth_per_month, "max_growth_per_month")
+    m = check_positive(max_growth_per_month, "max_growth_per_month")
     return math.log1p(m) / DAYS_PER_MONTH
 
 
@@ -184,7 +184,7 @@ def nominal_reward_btc_per_day(
         raise ValueError(f"start_height must be an integer (got {start_height!r})")
     if start_height < 0:
         raise ValueError(f"start_height must be >= 0 (got {start_height})")
-    _, n = _check_size(0, n_days)
+    _, n = check_size(0, n_days)
     fees = np.asarray(fees_btc_per_block, dtype=np.float64)
     if fees.ndim > 1 or (fees.ndim == 1 and fees.shape != (n,)):
         raise ValueError(f"fees_btc_per_block must be a scalar or shape ({n},)")
@@ -239,13 +239,13 @@ def marginal_cost_usd_per_th_day(
     .. [2] Hayes (2017), Telematics and Informatics 34(7): cost of production
        = electricity x energy per hash.
     """
-    e0 = _check_positive(efficiency_j_per_th, "efficiency_j_per_th")
-    g = _check_finite(efficiency_improvement_per_year, "efficiency_improvement_per_year")
+    e0 = check_positive(efficiency_j_per_th, "efficiency_j_per_th")
+    g = check_finite(efficiency_improvement_per_year, "efficiency_improvement_per_year")
     if not 0.0 <= g < 1.0:
         raise ValueError(f"efficiency_improvement_per_year must be in [0, 1) (got {g})")
-    price = _check_positive(electricity_usd_per_kwh, "electricity_usd_per_kwh")
-    factor = _check_positive(all_in_cost_factor, "all_in_cost_factor")
-    _, n = _check_size(0, n_days)
+    price = check_positive(electricity_usd_per_kwh, "electricity_usd_per_kwh")
+    factor = check_positive(all_in_cost_factor, "all_in_cost_factor")
+    _, n = check_size(0, n_days)
     t = np.arange(1, n + 1, dtype=np.float64) / DAYS_PER_YEAR
     return e0 * np.exp(math.log1p(-g) * t) * (24.0 / 1000.0) * price * factor
 
@@ -278,7 +278,7 @@ def target_hashrate_ehs(
     ----------
     .. [1] Hayes (2017): marginal cost equals marginal revenue in equilibrium.
     """
-    s = _check_z(np.asarray(price, dtype=np.float64), "price")
+    s = check_z(np.asarray(price, dtype=np.float64), "price")
     n_days = s.shape[1]
     reward = _check_row(reward_btc_per_day, "reward_btc_per_day", n_days)
     cost = _check_row(cost_usd_per_th_day, "cost_usd_per_th_day", n_days)
@@ -384,8 +384,8 @@ def economic_hashrate(
     .. [2] Hayes (2017), marginal cost of production.
     .. [3] CCAF (2022/2023), CBECI methodology.
     """
-    h0 = _check_positive(start_ehs, "start_ehs")
-    s = _check_z(np.asarray(price, dtype=np.float64), "price")
+    h0 = check_positive(start_ehs, "start_ehs")
+    s = check_z(np.asarray(price, dtype=np.float64), "price")
     if not np.all(np.isfinite(s)) or np.any(s <= 0.0):
         raise ValueError("price must be finite and > 0")
     n_days = s.shape[1]
@@ -393,16 +393,16 @@ def economic_hashrate(
     cost = _check_row(cost_usd_per_th_day, "cost_usd_per_th_day", n_days)
     a = adjustment_rate_per_day(adjustment_half_life_days)
     cap = growth_cap_per_day(max_growth_per_month)
-    sigma = _check_volatility(noise_volatility_per_year, "noise_volatility_per_year")
+    sigma = check_volatility(noise_volatility_per_year, "noise_volatility_per_year")
     if sigma > 0.0 and z is None:
         raise ValueError("z is required when noise_volatility_per_year > 0")
     use_z = sigma > 0.0
     noise = s
     if z is not None:
-        z = _check_z(z, shape=s.shape)
+        z = check_z(z, shape=s.shape)
         if use_z:
             noise = z if z.dtype == np.float64 else z.astype(np.float64)
-    out = np.empty(s.shape, dtype=np.float64) if out is None else _check_out(out, s.shape)
+    out = np.empty(s.shape, dtype=np.float64) if out is None else check_out(out, s.shape)
     log_row = np.log(reward / cost / _TH_PER_EH)
     scale = sigma * math.sqrt(1.0 / DAYS_PER_YEAR)
     _economic_paths(math.log(h0), s, log_row, a, cap, scale, noise, use_z, out)

@@ -25,14 +25,14 @@ import math
 import numpy as np
 
 from simulator.model.shocks import (
-    _check_finite,
-    _check_growth,
-    _check_out,
-    _check_positive,
-    _check_size,
-    _check_volatility,
-    _check_z,
     apply_shocks,
+    check_finite,
+    check_growth,
+    check_out,
+    check_positive,
+    check_size,
+    check_volatility,
+    check_z,
     correlate,
     draw_normals,
 )
@@ -81,7 +81,7 @@ def day_end_times(n_days: int) -> np.ndarray:
         Float64 array of shape ``(n_days,)``: time of the end of day ``d``
         after the start [year]. Time 0 (the start) is not included.
     """
-    _, n_days = _check_size(0, n_days)
+    _, n_days = check_size(0, n_days)
     return np.arange(1, n_days + 1, dtype=np.float64) / DAYS_PER_YEAR
 
 
@@ -134,11 +134,11 @@ def log_random_walk(
        Engineering*. Springer. Section 3.2, exact simulation of geometric
        Brownian motion.
     """
-    start = _check_positive(start, "start")
-    a = _check_finite(log_drift_per_year, "log_drift_per_year")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
-    z = _check_z(z)
-    out = np.empty(z.shape, dtype=np.float64) if out is None else _check_out(out, z.shape)
+    start = check_positive(start, "start")
+    a = check_finite(log_drift_per_year, "log_drift_per_year")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
+    z = check_z(z)
+    out = np.empty(z.shape, dtype=np.float64) if out is None else check_out(out, z.shape)
     if sigma == 0.0:
         out[...] = _compound_row(start, a, z.shape[1])
         return out
@@ -176,8 +176,8 @@ def constant_price(start_usd: float, n_paths: int, n_days: int) -> np.ndarray:
     .. [1] Hull, J. C. (2018). *Options, Futures, and Other Derivatives*
        (10th ed.). Pearson. (A zero-volatility, zero-drift price path.)
     """
-    start = _check_positive(start_usd, "start_usd")
-    return np.full(_check_size(n_paths, n_days), start, dtype=np.float64)
+    start = check_positive(start_usd, "start_usd")
+    return np.full(check_size(n_paths, n_days), start, dtype=np.float64)
 
 
 def cagr_price(start_usd: float, growth_per_year: float, n_paths: int, n_days: int) -> np.ndarray:
@@ -208,9 +208,9 @@ def cagr_price(start_usd: float, growth_per_year: float, n_paths: int, n_days: i
     .. [1] Hull, J. C. (2018). *Options, Futures, and Other Derivatives*
        (10th ed.). Pearson. Chapter 4, compounding frequency.
     """
-    start = _check_positive(start_usd, "start_usd")
-    g = _check_growth(growth_per_year, "growth_per_year")
-    shape = _check_size(n_paths, n_days)
+    start = check_positive(start_usd, "start_usd")
+    g = check_growth(growth_per_year, "growth_per_year")
+    shape = check_size(n_paths, n_days)
     out = np.empty(shape, dtype=np.float64)
     out[...] = _compound_row(start, math.log1p(g), shape[1])
     return out
@@ -268,7 +268,7 @@ def gbm_price(
     .. [2] Glasserman, P. (2004). *Monte Carlo Methods in Financial
        Engineering*. Springer. Section 3.2, geometric Brownian motion.
     """
-    start = _check_positive(start_usd, "start_usd")
-    mu = _check_finite(expected_return_per_year, "expected_return_per_year")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
+    start = check_positive(start_usd, "start_usd")
+    mu = check_finite(expected_return_per_year, "expected_return_per_year")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
     return log_random_walk(start, mu - 0.5 * sigma * sigma, sigma, z, out=out)

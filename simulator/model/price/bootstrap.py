@@ -16,11 +16,11 @@ import operator
 import numpy as np
 
 from simulator.model.shocks import (
-    _check_finite,
-    _check_out,
-    _check_positive,
-    _check_size,
-    _check_z,
+    check_finite,
+    check_out,
+    check_positive,
+    check_size,
+    check_z,
 )
 from simulator.model.units import DAYS_PER_YEAR
 
@@ -52,7 +52,7 @@ def _check_returns(log_returns: np.ndarray) -> np.ndarray:
 
 def _check_indices(indices: np.ndarray, n_source: int) -> np.ndarray:
     """Return ``indices`` as a 2-D integer array with values in ``[0, n_source)``."""
-    idx = _check_z(indices, "indices")
+    idx = check_z(indices, "indices")
     if idx.dtype.kind not in "iu":
         raise ValueError(f"indices must hold integers (got dtype {idx.dtype})")
     if idx.size and (idx.min() < 0 or idx.max() >= n_source):
@@ -119,10 +119,10 @@ def stationary_bootstrap_indices(
         raise ValueError(f"n_source must be a positive integer (got {n_source!r})") from None
     if n < 1:
         raise ValueError(f"n_source must be a positive integer (got {n})")
-    length = _check_finite(mean_block_days, "mean_block_days")
+    length = check_finite(mean_block_days, "mean_block_days")
     if length < 1.0:
         raise ValueError(f"mean_block_days must be >= 1 (got {length})")
-    shape = _check_size(n_paths, n_days)
+    shape = check_size(n_paths, n_days)
     if shape[0] * shape[1] == 0:
         return np.zeros(shape, dtype=np.int64)
     if length == 1.0:  # every day starts a block: iid resampling
@@ -190,7 +190,7 @@ def recentre_shift(log_returns: np.ndarray, expected_return_per_year: float) -> 
        null hypothesis).
     """
     r = _check_returns(log_returns)
-    mu = _check_finite(expected_return_per_year, "expected_return_per_year")
+    mu = check_finite(expected_return_per_year, "expected_return_per_year")
     top = float(r.max())  # log-mean-exp without overflow
     log_mean_gross = top + math.log(float(np.mean(np.exp(r - top))))
     return mu * _DT - log_mean_gross
@@ -235,14 +235,14 @@ def bootstrap_price(
     .. [1] Politis, D. N. & Romano, J. P. (1994). The stationary bootstrap.
        *Journal of the American Statistical Association*, 89(428), 1303-1313.
     """
-    start = _check_positive(start_usd, "start_usd")
+    start = check_positive(start_usd, "start_usd")
     r = _check_returns(log_returns)
-    c = _check_finite(shift_per_day, "shift_per_day")
+    c = check_finite(shift_per_day, "shift_per_day")
     idx = _check_indices(indices, r.size)
     if out is None:
         out = np.empty(idx.shape, dtype=np.float64)
     else:
-        _check_out(out, idx.shape)
+        check_out(out, idx.shape)
     # Indices are already checked, so "clip" only skips numpy's buffered range check.
     np.take(r + c, idx, out=out, mode="clip")
     np.cumsum(out, axis=1, out=out)
@@ -297,7 +297,7 @@ def standardised_innovations(
     if out is None:
         out = np.empty(idx.shape, dtype=np.float64)
     else:
-        _check_out(out, idx.shape)
+        check_out(out, idx.shape)
     standard = (r - r.mean()) / sd
     np.take(standard, idx, out=out, mode="clip")
     return out

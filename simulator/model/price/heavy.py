@@ -15,12 +15,12 @@ import numpy as np
 
 from simulator.model.price.basic import log_random_walk
 from simulator.model.shocks import (
-    _check_finite,
-    _check_out,
-    _check_positive,
-    _check_size,
-    _check_volatility,
-    _check_z,
+    check_finite,
+    check_out,
+    check_positive,
+    check_size,
+    check_volatility,
+    check_z,
 )
 from simulator.model.units import DAYS_PER_YEAR
 
@@ -89,10 +89,10 @@ def draw_standard_t(
        Engineering*. Springer. Section 9.3 (heavy-tailed t distributions).
     """
     _check_rng(rng)
-    nu = _check_finite(degrees_of_freedom, "degrees_of_freedom")
+    nu = check_finite(degrees_of_freedom, "degrees_of_freedom")
     if nu <= 2.0:
         raise ValueError(f"degrees_of_freedom must be > 2 for a finite variance (got {nu})")
-    shape = _check_size(n_paths, n_days)
+    shape = check_size(n_paths, n_days)
     eps = rng.standard_t(nu, size=shape)
     eps *= math.sqrt((nu - 2.0) / nu)
     return eps
@@ -158,10 +158,10 @@ def student_t_price(
     .. [2] Glasserman, P. (2004). *Monte Carlo Methods in Financial
        Engineering*. Springer. Section 3.2 (exponential random walks).
     """
-    start = _check_positive(start_usd, "start_usd")
-    mu = _check_finite(expected_return_per_year, "expected_return_per_year")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
-    eps = _check_z(eps, "eps")
+    start = check_positive(start_usd, "start_usd")
+    mu = check_finite(expected_return_per_year, "expected_return_per_year")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
+    eps = check_z(eps, "eps")
     return log_random_walk(start, mu - 0.5 * sigma * sigma, sigma, eps, out=out)
 
 
@@ -219,10 +219,10 @@ def draw_jumps(
        Section 2.2.1 (the inverse transform method).
     """
     _check_rng(rng)
-    lam = _check_volatility(jump_intensity_per_year, "jump_intensity_per_year")
-    m = _check_finite(jump_mean_log, "jump_mean_log")
-    s = _check_volatility(jump_sd_log, "jump_sd_log")
-    shape = _check_size(n_paths, n_days)
+    lam = check_volatility(jump_intensity_per_year, "jump_intensity_per_year")
+    m = check_finite(jump_mean_log, "jump_mean_log")
+    s = check_volatility(jump_sd_log, "jump_sd_log")
+    shape = check_size(n_paths, n_days)
     jumps = np.zeros(shape, dtype=np.float64)
     if lam == 0.0 or jumps.size == 0:
         return jumps
@@ -312,18 +312,18 @@ def jump_diffusion_price(
     .. [2] Glasserman, P. (2004). *Monte Carlo Methods in Financial
        Engineering*. Springer. Section 3.5.1, simulating jump-diffusions.
     """
-    start = _check_positive(start_usd, "start_usd")
-    mu = _check_finite(expected_return_per_year, "expected_return_per_year")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
-    lam = _check_volatility(jump_intensity_per_year, "jump_intensity_per_year")
-    m = _check_finite(jump_mean_log, "jump_mean_log")
-    s = _check_volatility(jump_sd_log, "jump_sd_log")
-    z = _check_z(z)
-    jumps = _check_z(jumps, "jumps", shape=z.shape)
+    start = check_positive(start_usd, "start_usd")
+    mu = check_finite(expected_return_per_year, "expected_return_per_year")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
+    lam = check_volatility(jump_intensity_per_year, "jump_intensity_per_year")
+    m = check_finite(jump_mean_log, "jump_mean_log")
+    s = check_volatility(jump_sd_log, "jump_sd_log")
+    z = check_z(z)
+    jumps = check_z(jumps, "jumps", shape=z.shape)
     if out is None:
         out = np.empty(z.shape, dtype=np.float64)
     else:
-        _check_out(out, z.shape)
+        check_out(out, z.shape)
         if np.may_share_memory(out, jumps):
             raise ValueError("out must not share memory with jumps (it may be z)")
     kappa = math.expm1(m + 0.5 * s * s)

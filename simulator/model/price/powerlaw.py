@@ -25,12 +25,12 @@ import numpy as np
 from numba import njit
 
 from simulator.model.shocks import (
-    _check_finite,
-    _check_out,
-    _check_positive,
-    _check_size,
-    _check_volatility,
-    _check_z,
+    check_finite,
+    check_out,
+    check_positive,
+    check_size,
+    check_volatility,
+    check_z,
 )
 from simulator.model.units import DAYS_PER_YEAR
 
@@ -184,7 +184,7 @@ def days_since_genesis(start_date: datetime.date, n_days: int) -> np.ndarray:
        System*. (Genesis block mined 2009-01-03.)
     """
     offset = _genesis_offset(start_date)
-    _, n = _check_size(0, n_days)
+    _, n = check_size(0, n_days)
     return np.arange(offset + 1, offset + n + 1, dtype=np.float64)
 
 
@@ -214,8 +214,8 @@ def powerlaw_trend_usd(days: np.ndarray, intercept: float, slope: float) -> np.n
        of growth. Medium.
     .. [2] Santostasi, G. (2024). The Bitcoin Power Law Theory. Medium.
     """
-    a = _check_finite(intercept, "intercept")
-    b = _check_finite(slope, "slope")
+    a = check_finite(intercept, "intercept")
+    b = check_finite(slope, "slope")
     d = np.asarray(days, dtype=np.float64)
     if not np.all(np.isfinite(d) & (d > 0.0)):
         raise ValueError("days must all be finite and > 0 (days since genesis)")
@@ -287,11 +287,11 @@ def ou_residual(
        Engineering*. Springer. Section 3.3.1 (exact simulation of Gaussian
        mean-reverting short rates).
     """
-    start = _check_finite(x0, "x0")
-    half_life = _check_positive(reversion_half_life_years, "reversion_half_life_years")
-    sigma = _check_volatility(volatility_per_year, "volatility_per_year")
-    z = _check_z(z)
-    out = np.empty(z.shape, dtype=np.float64) if out is None else _check_out(out, z.shape)
+    start = check_finite(x0, "x0")
+    half_life = check_positive(reversion_half_life_years, "reversion_half_life_years")
+    sigma = check_volatility(volatility_per_year, "volatility_per_year")
+    z = check_z(z)
+    out = np.empty(z.shape, dtype=np.float64) if out is None else check_out(out, z.shape)
     kappa = math.log(2.0) / half_life
     phi = math.exp(-kappa * _DT)
     # (1 - phi^2) / (2 kappa), accurate also for very slow reversion (kappa -> 0).
@@ -371,11 +371,11 @@ def powerlaw_price(
     .. [3] Uhlenbeck, G. E. & Ornstein, L. S. (1930). On the theory of the
        Brownian motion. *Physical Review*, 36(5), 823-841.
     """
-    start = _check_positive(start_usd, "start_usd")
+    start = check_positive(start_usd, "start_usd")
     offset = _genesis_offset(start_date)
-    a = _check_finite(intercept, "intercept")
-    b = _check_finite(slope, "slope")
-    z = _check_z(z)
+    a = check_finite(intercept, "intercept")
+    b = check_finite(slope, "slope")
+    z = check_z(z)
     x0 = math.log(start) - _LN10 * (a + b * math.log10(offset))
     out = ou_residual(x0, reversion_half_life_years, volatility_per_year, z, out=out)
     log_trend = np.log10(days_since_genesis(start_date, z.shape[1]))

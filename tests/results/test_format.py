@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulator.cli.common import _fmt
+from simulator.cli.common import fmt
 from simulator.results.format import format_compact, format_number, format_percent
 from simulator.viz.report_html import number_cell
 
@@ -99,8 +99,8 @@ def test_percent() -> None:
 
 def test_cli_and_report_write_numbers_alike() -> None:
     for value, unit in [(1.284e9, "USD"), (17_962.0, "EH/s"), (0.0179, "BTC"), (-7_524.0, "BTC")]:
-        assert _fmt(value, unit) == number_cell(value, unit) == format_number(value, unit)
-    assert _fmt(None) == "none" and _fmt(False) == "false"
+        assert fmt(value, unit) == number_cell(value, unit) == format_number(value, unit)
+    assert fmt(None) == "none" and fmt(False) == "false"
     assert number_cell(NAN, "USD") == ""  # a blank table cell
     assert number_cell(np.float64(0.261), "fraction", percent=True) == "26.1%"
 

@@ -1,0 +1,98 @@
+"""Worker pools of the backends: one thread, a thread pool, local processes, or a dask cluster.
+
+:func:`open_pool` starts the executor a backend names and shuts it (and any
+local dask cluster) down on exit; :mod:`simulator.engine.backends` submits its
+tasks to it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DASK_MISSING", "Pool", "SerialExecutor", "open_pool", "start_method"]
+
+#: Message for the dask backend when dask is not installed.
+DASK_MISSING = "backend 'dask' needs dask: pip install -e '.[dask]'"
+
+
+class SerialExecutor(Executor):
+    """Runs each task when it is submitted, in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future with its result or error."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class Pool:
+    """An executor, its worker count, and whether tasks run in other processes."""
+
+    executor: Executor
+    workers: int
+    remote: bool  # tasks run in other processes: send models, not plans
+
+
+def start_method() -> str:
+    """``forkserver`` where available, else ``spawn``: forking a parent with threads is unsafe."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+@contextmanager
+def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -> Iterator[Pool]:
+    """Start the backend's executor; shut it down (and any local cluster) on exit."""
+    cpus = os.cpu_count() or 1
+    closers: list[Callable[[], object]] = []
+    if name == "serial":
+        pool = Pool(SerialExecutor(), 1, remote=False)
+    elif name == "threads":
+        n = max(1, min(workers or min(2, cpus), tasks))
+        pool = Pool(ThreadPoolExecutor(max_workers=n), n, remote=False)
+    elif name == "processes":
+        n = max(1, min(workers or cpus, tasks))
+        ctx = mp.get_context(start_method())
+        if ctx.get_start_method() == "forkserver":
+            # children fork with the backends (and so the engine) imported
+            ctx.set_forkserver_preload(["simulator.engine.backends"])
+        pool = Pool(ProcessPoolExecutor(max_workers=n, mp_context=ctx), n, remote=True)
+    else:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ImportError(DASK_MISSING) from None
+        if address:
+            client = Client(address)
+        else:
+            cluster = LocalCluster(
+                n_workers=workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,  # no dashboard, and its HTTP port picked freely:
+                scheduler_kwargs={"dashboard_address": ":0"},
+            )
+            closers.append(cluster.close)
+            client = Client(cluster)
+        closers.insert(0, client.close)
+        n = max(1, sum(client.nthreads().values()))
+        pool = Pool(client.get_executor(pure=False), n, remote=True)
+    try:
+        yield pool
+    except BaseException:
+        pool.executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.executor.shutdown(wait=True)
+    finally:
+        for close in closers:
+            close()
