@@ -12,8 +12,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from support import PROJECT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 PKG = ROOT / "simulator"
 #: The layers, lowest first: a module may import from its own layer and those before it.
 LAYERS = ("model", "inputs", "engine", "results", "analysis", "viz", "cli")

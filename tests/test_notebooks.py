@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support import PROJECT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = [
     "01_quickstart",

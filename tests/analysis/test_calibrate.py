@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import PROJECT, REAL_HISTORY
 
 from simulator.analysis.calibrate.powerlaw import fit_powerlaw
 from simulator.analysis.calibrate.price import (
@@ -20,13 +21,12 @@ from simulator.analysis.calibrate.price import (
 )
 from simulator.analysis.calibrate.result import Calibration
 from simulator.analysis.calibrate.run import PRICE_FITS, calibrate_price
-from simulator.inputs.history import load_history
 from simulator.inputs.scenario import load_scenario
 from simulator.model.price.powerlaw import GENESIS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc_daily.csv"
+REAL = REAL_HISTORY
 DT = 1 / 365.25
 N_DAYS = 7305  # 20 years of daily returns
 
@@ -153,16 +153,11 @@ def test_snippet_loads_over_baseline(model: str, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- real data
-@pytest.fixture(scope="module")
-def real() -> pd.DataFrame:
-    if not REAL.is_file():
-        pytest.skip(f"real history not found at {REAL}")
-    return load_history(REAL)
 
 
 @pytest.mark.parametrize("model", PRICE_FITS)
-def test_real_window_is_plausible(real: pd.DataFrame, model: str) -> None:
-    cal = calibrate_price(real, model, dt.date(2018, 1, 1), dt.date(2025, 6, 30))
+def test_real_window_is_plausible(real_history: pd.DataFrame, model: str) -> None:
+    cal = calibrate_price(real_history, model, dt.date(2018, 1, 1), dt.date(2025, 6, 30))
     assert cal.window == "2018-01-01:2025-06-30" and cal.source == "btc_daily.csv"
     print(f"\n{model}:\n{cal.frame().drop(columns='method').to_string(index=False)}")
     print("\n".join(f"  # {c}" for c in cal.comments))
@@ -215,12 +210,10 @@ def test_powerlaw_without_reversion() -> None:
         fit_powerlaw(prices)
 
 
-def test_jump_fit_with_bounded_intensity_on_real_data() -> None:
+def test_jump_fit_with_bounded_intensity_on_real_data(real_history: pd.DataFrame) -> None:
     # Unbounded, the likelihood prefers hundreds of small jumps a year; bounded at 12 it
     # must sit on the bound, keep standard errors for the other four parameters, and say so.
-    if not REAL.is_file():
-        pytest.skip(f"real data not found at {REAL}")
-    frame = load_history(REAL)
+    frame = real_history
     cal = calibrate_price(
         frame, "jump", dt.date(2018, 1, 1), dt.date(2025, 6, 30), max_jumps_per_year=12
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import PROJECT, REAL_HISTORY
 from typer.testing import CliRunner
 
 from cli import app
@@ -25,9 +26,9 @@ from simulator.analysis.sweep import parse_vary, plan_sweep, sweep
 from simulator.engine.backends import default_backend
 from simulator.inputs.scenario import ScenarioError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 SCEN = ROOT / "scenarios"
-DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"
+DATA = REAL_HISTORY
 SUBSIDISED = SCEN / "pakistan_subsidised_tariff.toml"
 COST_REFLECTIVE = SCEN / "pakistan_cost_reflective_tariff.toml"
 BASELINE = SCEN / "baseline.toml"

@@ -15,20 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import REAL_HISTORY
 
 from simulator import load_scenario, simulate
 from simulator.analysis.calibrate.run import calibrate_price
-from simulator.inputs.history import load_history
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc_daily.csv"
+DATA = REAL_HISTORY
 START, END = dt.date(2022, 12, 31), dt.date(2025, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def history() -> pd.DataFrame:
-    if not DATA.is_file():
-        pytest.skip(f"real data not found at {DATA} (.ci/run makes sure CI has it)")
-    return load_history(DATA)
 
 
 @pytest.mark.parametrize(
@@ -37,27 +30,27 @@ def history() -> pd.DataFrame:
     ids=["gbm_2014_2022", "gbm_2010_2022", "powerlaw_2010_2022"],
 )
 def test_real_2025_price_within_calibrated_distribution(
-    history: pd.DataFrame, tmp_path: Path, model: str, first: dt.date | None
+    real_history: pd.DataFrame, tmp_path: Path, model: str, first: dt.date | None
 ) -> None:
-    cal = calibrate_price(history, model, first, START)
+    cal = calibrate_price(real_history, model, first, START)
     assert cal.window.endswith(":2022-12-31")  # nothing after the cut-off is used
     n_days = (END - START).days  # 912 days: 2023-01-01 .. 2025-06-30
-    s0 = float(history.loc[str(START), "price_usd"])
-    height = 930_345 - int(history.loc["2023-01-01":, "blocks"].sum())
+    s0 = float(real_history.loc[str(START), "price_usd"])
+    height = 930_345 - int(real_history.loc["2023-01-01":, "blocks"].sum())
     scenario = tmp_path / f"oos_{model}.toml"
     snippet = cal.to_toml().replace("[market.price]\n", f"[market.price]\nstart_usd = {s0}\n")
     scenario.write_text(
         f'[scenario]\nname = "oos_{model}"\nstart_date = {START}\n'
         f'horizon_years = {n_days / 365.25!r}\npaths = 10000\nseed = 7\nfreq = "M"\n'
         f"[chain]\nstart_height = {height}\n"
-        f"start_difficulty = {float(history.loc[str(START), 'difficulty'])}\n"
+        f"start_difficulty = {float(real_history.loc[str(START), 'difficulty'])}\n"
         '[market.network]\nmodel = "constant"\nstart_ehs = 250\n' + snippet
     )
     result = simulate(load_scenario(scenario), keep_paths=True)
     assert result.meta["end_date"] == str(END)
     assert result.paths is not None
     final = result.paths[result.variables.index(("market", "price_usd")), -1].astype(float)
-    real = float(history.loc[str(END), "price_usd"])
+    real = float(real_history.loc[str(END), "price_usd"])
     percentile = 100.0 * float(np.mean(final < real))
     p1, p50, p99 = np.percentile(final, [1, 50, 99])
     print(

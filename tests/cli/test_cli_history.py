@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import PROJECT, REAL_HISTORY
 from typer.testing import CliRunner
 
 from cli import app
@@ -15,21 +16,21 @@ from simulator.analysis.calibrate.powerlaw import fit_powerlaw
 from simulator.inputs.history import load_history
 from simulator.model.price.powerlaw import resolve_preset
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"
+ROOT = PROJECT
+DATA = REAL_HISTORY
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def data() -> Path:
-    if not DATA.is_file():
-        pytest.skip(f"real data not found at {DATA} (.ci/run makes sure CI has it)")
-    return DATA
-
-
-def test_calibrate_snippet_pastes_into_a_scenario(data: Path, tmp_path: Path) -> None:
+def test_calibrate_snippet_pastes_into_a_scenario(real_history_file: Path, tmp_path: Path) -> None:
     snippet = tmp_path / "t.toml"
-    args = ["calibrate", str(data), "--model", "t", "--window", "2018-01-01:2025-06-30"]
+    args = [
+        "calibrate",
+        str(real_history_file),
+        "--model",
+        "t",
+        "--window",
+        "2018-01-01:2025-06-30",
+    ]
     result = runner.invoke(app, [*args, "--out", str(snippet)])
     assert result.exit_code == 0, result.output
     assert "Paste into a scenario file" in result.output
@@ -48,10 +49,10 @@ def test_calibrate_snippet_pastes_into_a_scenario(data: Path, tmp_path: Path) ->
     assert dof["low"] < dof["value"] < dof["high"]
 
 
-def test_calibrate_json_and_network_model(data: Path) -> None:
+def test_calibrate_json_and_network_model(real_history_file: Path) -> None:
     args = [
         "calibrate",
-        str(data),
+        str(real_history_file),
         "--model",
         "network-economic",
         "--window",
@@ -67,9 +68,9 @@ def test_calibrate_json_and_network_model(data: Path) -> None:
     assert "[market.network]" in out["toml"]
 
 
-def test_btcsim_powerlaw_preset_is_the_fit_on_the_whole_file(data: Path) -> None:
+def test_btcsim_powerlaw_preset_is_the_fit_on_the_whole_file(real_history_file: Path) -> None:
     # The preset is not typed in by hand: it must equal a fresh fit of the file.
-    frame = load_history(data)
+    frame = load_history(real_history_file)
     cal = fit_powerlaw(frame["price_usd"])
     preset = resolve_preset("btcsim_2010_2025")
     assert preset.intercept == pytest.approx(cal.value("powerlaw_intercept"), abs=1e-4)
@@ -88,16 +89,25 @@ def test_btcsim_powerlaw_preset_is_the_fit_on_the_whole_file(data: Path) -> None
         (["--model", "t"], "which a scenario does not accept"),
     ],
 )
-def test_calibrate_errors(data: Path, args: list[str], message: str) -> None:
-    result = runner.invoke(app, ["calibrate", str(data), *args])
+def test_calibrate_errors(real_history_file: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["calibrate", str(real_history_file), *args])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and message in result.output
     assert "Traceback" not in result.output
 
 
-def test_backtest_prints_and_saves(data: Path, tmp_path: Path) -> None:
+def test_backtest_prints_and_saves(real_history_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "bt"
-    args = ["backtest", str(data), "--from", "2023-01-01", "--to", "2024-12-31", "--out", str(out)]
+    args = [
+        "backtest",
+        str(real_history_file),
+        "--from",
+        "2023-01-01",
+        "--to",
+        "2024-12-31",
+        "--out",
+        str(out),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "halving at height 840,000: simulated 2024-04-19, real 2024-04-19" in result.output
@@ -108,9 +118,10 @@ def test_backtest_prints_and_saves(data: Path, tmp_path: Path) -> None:
     assert (out / "daily.csv").is_file()
 
 
-def test_backtest_with_an_operation(data: Path) -> None:
-    args = ["backtest", str(data), "--from", "2024-06-01", "--to", "2024-12-31", "--json",
-            "--scenario", str(ROOT / "scenarios" / "baseline.toml"), "--full-power"]  # fmt: skip
+def test_backtest_with_an_operation(real_history_file: Path) -> None:
+    args = ["backtest", str(real_history_file), "--from", "2024-06-01", "--to", "2024-12-31",
+            "--json", "--scenario", str(ROOT / "scenarios" / "baseline.toml"),
+            "--full-power"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -135,7 +146,7 @@ def test_backtest_with_an_operation(data: Path) -> None:
         (["--scenario", "scenarios/baseline.toml", "--full-power"], "exceed the real network"),
     ],
 )
-def test_backtest_errors(data: Path, args: list[str], message: str) -> None:
-    result = runner.invoke(app, ["backtest", str(data), *args])
+def test_backtest_errors(real_history_file: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["backtest", str(real_history_file), *args])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and message in result.output

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import PROJECT
 from typer.testing import CliRunner
 
 from cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 SCEN = ROOT / "scenarios"
 runner = CliRunner()
 SMALL = ["--paths", "200", "--years", "1", "--quiet", "--plot"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from support import PROJECT
 
 from simulator import ScenarioError, load_scenario, simulate
 from simulator.engine.backends import BACKENDS, VariantError, default_backend
@@ -15,7 +16,7 @@ from simulator.engine.plan import BLOCK_PATHS
 from simulator.results.result import Result
 from simulator.results.simulate import simulate_many
 
-SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+SCEN = PROJECT / "scenarios"
 # 2,100 paths = 3 blocks (the last one partial); 1 year keeps it fast
 SETS = ["scenario.paths=2100", "scenario.horizon_years=1"]
 PAKISTAN = ("pakistan_subsidised_tariff", "pakistan_cost_reflective_tariff")

@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import PROJECT, REAL_HISTORY
 from typer.testing import CliRunner
 
 from cli import app
 from simulator import load_scenario, simulate
 from simulator.model.chain import simulate_chain
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"
+ROOT = PROJECT
+DATA = REAL_HISTORY
 SCEN = ROOT / "scenarios"
 runner = CliRunner()
 
@@ -93,24 +94,19 @@ def test_same_seed_bit_identical_and_seed_matters() -> None:
     assert not a.summary["p50"].equals(other.summary["p50"])
 
 
-@pytest.fixture(scope="module")
-def history() -> pd.DataFrame:
-    if not DATA.is_file():
-        pytest.skip(f"real data not found at {DATA} (.ci/run makes sure CI has it)")
-    return pd.read_csv(DATA, parse_dates=["date"]).set_index("date")
-
-
-def test_chain_replays_real_history(history: pd.DataFrame) -> None:
+def test_chain_replays_real_history(real_history_file: Path) -> None:
+    # The raw columns (hashrate in TH/s), as the file has them
+    real_history = pd.read_csv(real_history_file, parse_dates=["date"]).set_index("date")
     # Height at the end of 2022-12-31: 930,345 at the end of 2025-12-31 minus blocks since.
-    start_height = 930_345 - int(history.loc["2023-01-01":, "blocks"].sum())
-    hashrate = history["hashrate_ths"].rolling(7, center=True, min_periods=1).mean() / 1e6
+    start_height = 930_345 - int(real_history.loc["2023-01-01":, "blocks"].sum())
+    hashrate = real_history["hashrate_ths"].rolling(7, center=True, min_periods=1).mean() / 1e6
     window = hashrate["2023-01-01":"2025-06-30"]
     chain = simulate_chain(
-        window.to_numpy(), start_height, float(history.loc["2022-12-31", "difficulty"])
+        window.to_numpy(), start_height, float(real_history.loc["2022-12-31", "difficulty"])
     )
     halving_day = window.index[int(np.argmax(chain.height[0] >= 840_000))]
     assert abs((halving_day - pd.Timestamp("2024-04-20")).days) <= 2
-    real = history.loc["2023-01-01":"2025-06-30", "difficulty"].to_numpy()
+    real = real_history.loc["2023-01-01":"2025-06-30", "difficulty"].to_numpy()
     error = np.abs(chain.difficulty[0] / real - 1)
     assert np.median(error) < 0.02
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import PROJECT, REAL_HISTORY
 from typer.testing import CliRunner
 
 from cli import app
 from simulator import load_scenario, simulate
 from simulator.engine.plan import BLOCK_PATHS, market_block, plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 MODELS = ROOT / "scenarios" / "price_models"
-DATA = ROOT.parent / "shared" / "data" / "btc_daily.csv"
+DATA = REAL_HISTORY
 runner = CliRunner()
 PRICE_FILES = sorted(MODELS.glob("*.toml"))
 

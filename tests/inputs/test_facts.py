@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from support import SHARED
 
 from simulator.inputs.facts import (
     DEFAULT_PATH,
@@ -24,7 +25,7 @@ from simulator.inputs.facts import (
     load_facts,
 )
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS_DIR = SHARED / "seeds"
 
 REQUIRED_IDS = [
     "el_salvador.reserve_btc",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import REAL_HISTORY
 from typer.testing import CliRunner
 
 from cli import app
@@ -20,7 +21,7 @@ from simulator.inputs.history import (
     summarize,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "btc_daily.csv"
+DATA = REAL_HISTORY
 runner = CliRunner()
 
 
@@ -66,10 +67,8 @@ def test_plain_layout_with_hashrate(tmp_path: Path) -> None:
     assert frame.loc["2024-01-02", "hashrate_ehs"] == 510.0
 
 
-def test_real_file_reads_whole_and_matches_readme() -> None:
-    if not DATA.is_file():
-        pytest.skip(f"real data not found at {DATA} (.ci/run makes sure CI has it)")
-    frame = load_history(DATA)
+def test_real_file_reads_whole_and_matches_readme(real_history_file: Path) -> None:
+    frame = load_history(real_history_file)
     assert frame.attrs["format"] == "btcsim"
     assert len(frame) == 5646 and frame.attrs["gaps"] == []
     # Data README: June 2025 mean about 868 EH/s; 2025-12-31 close 87,516.98.
@@ -174,12 +173,10 @@ def test_cli_history_summary(tmp_path: Path) -> None:
     assert missing.output.strip() == f"error: {tmp_path / 'no.csv'}: file not found"
 
 
-def test_cli_history_summary_json_real_file() -> None:
-    if not DATA.is_file():
-        pytest.skip(f"real data not found at {DATA}")
+def test_cli_history_summary_json_real_file(real_history_file: Path) -> None:
     import json
 
-    result = runner.invoke(app, ["history", "summary", str(DATA), "--json"])
+    result = runner.invoke(app, ["history", "summary", str(real_history_file), "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
     years = {y["year"]: y for y in data["years"]}

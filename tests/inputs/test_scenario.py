@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from support import PROJECT
 from typer.testing import CliRunner
 
 from cli import app
 from simulator.inputs.scenario import load_scenario, read_merged
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 runner = CliRunner()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import PROJECT
 from typer.testing import CliRunner
 
 from cli import app
@@ -20,7 +21,7 @@ from simulator.cli.run import RUN_METRICS
 from simulator.results import metrics as reg
 from simulator.results.result import Result
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 SCEN = ROOT / "scenarios"
 BASELINE = SCEN / "baseline.toml"
 SMALL = ["scenario.paths=200", "scenario.horizon_years=1"]

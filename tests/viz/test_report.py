@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from support import PROJECT
 from typer.testing import CliRunner
 
 from simulator import load_facts, load_scenario
@@ -20,7 +21,7 @@ from simulator.inputs.facts import Fact
 from simulator.viz.figures import figures_for_comparison, figures_for_result
 from simulator.viz.report import build_report, run_for_report, write_report
 
-SCEN = Path(__file__).resolve().parent.parent / "scenarios"
+SCEN = PROJECT / "scenarios"
 FILES = [SCEN / "pakistan_subsidised_tariff.toml", SCEN / "pakistan_cost_reflective_tariff.toml"]
 SMALL = ["scenario.paths=300", "scenario.horizon_years=1"]
 TARIFF = "mining.pakistan.electricity_usd_per_kwh"
