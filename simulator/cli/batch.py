@@ -69,7 +69,7 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
         BarColumn(),
         TextColumn(f"{{task.completed:,}}/{total:,} paths"),
         TimeElapsedColumn(),
-        console=err,
+        console=err.console,
         transient=True,
         disable=disabled,
     ) as bar:

@@ -7,16 +7,51 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 from simulator.inputs.errors import InputError
 from simulator.results.format import format_number
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class LazyConsole:
+    """A :class:`rich.console.Console` made on first use.
+
+    Importing rich costs about 50 ms, which ``btcsim --help`` and ``--version``
+    need not pay; every attribute is the real console's.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The real console (for APIs that need one, such as a progress bar)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+def new_table(*args: Any, **kwargs: Any) -> Table:
+    """A :class:`rich.table.Table` (rich is imported on first use)."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
+
+
+out = LazyConsole(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 
 SetOpt = Annotated[
     list[str] | None,

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from simulator.cli.batch import (
     OutOpt,
@@ -32,6 +31,7 @@ from simulator.cli.common import (
     check_backend,
     emit_json,
     fail,
+    new_table,
     out,
     run_sets,
 )
@@ -133,7 +133,7 @@ def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
     if diff.empty:
         out.print("Inputs: identical")
     else:
-        table = Table(title="Inputs that differ (value, provenance)", title_justify="left")
+        table = new_table(title="Inputs that differ (value, provenance)", title_justify="left")
         table.add_column("key", no_wrap=True)
         table.add_column("unit", no_wrap=True)
         for letter in letters:
@@ -151,7 +151,7 @@ def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
     end = first["end_date"]
     for (kind, entity), rows in frame.groupby(["kind", "entity"], sort=False):
         title = "market" if kind == "market" else f"{kind} {entity}"
-        table = Table(title=f"{title} at {end}", title_justify="left")
+        table = new_table(title=f"{title} at {end}", title_justify="left")
         for col in ("metric", "unit", "", "p5", "median", "p95", "Δ median vs A", "P(beats A)"):
             table.add_column(
                 col, no_wrap=True, justify="left" if col in ("metric", "unit", "") else "right"

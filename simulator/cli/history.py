@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from simulator.cli.common import JsonOpt, emit_json, fail, fmt, out, user_errors
+from simulator.cli.common import JsonOpt, emit_json, fail, fmt, new_table, out, user_errors
 
 history_app = typer.Typer(
     help="Look at a daily history file (Coin Metrics, btcsim or plain date,price_usd CSV).",
@@ -72,7 +71,9 @@ def history_summary(file: FileArg, as_json: JsonOpt = False) -> None:
         out.print(f"gaps: {runs}, {sum(g[2] for g in gaps)} days: {shown}{more}")
     else:
         out.print("gaps: none (every day present)")
-    table = Table(title="By calendar year (daily log returns, annualised)", title_justify="left")
+    table = new_table(
+        title="By calendar year (daily log returns, annualised)", title_justify="left"
+    )
     cols = ["year", "days", "first close", "last close", "log drift/yr", "volatility/yr"]
     has_hash = "hashrate_growth" in years
     cols += ["hashrate EH/s (last 30 d)", "hashrate growth"] if has_hash else []
@@ -173,7 +174,7 @@ def calibrate(
             }
         )
         return
-    table = Table(
+    table = new_table(
         title=f"{model} on {result.source} {result.window} ({result.n_obs:,} observations)",
         title_justify="left",
     )
@@ -295,7 +296,7 @@ def _print_backtest(
             }
         )
         return
-    table = Table(
+    table = new_table(
         title=f"Backtest {first} to {last}: simulated vs real BTC paid to miners per month",
         title_justify="left",
     )

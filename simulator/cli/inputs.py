@@ -6,9 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from simulator.cli.common import JsonOpt, SetOpt, emit_json, err, fmt, out, spread, user_errors
+from simulator.cli.common import (
+    JsonOpt,
+    SetOpt,
+    emit_json,
+    err,
+    fmt,
+    new_table,
+    out,
+    spread,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from simulator.inputs.facts import DerivedFact, Fact
@@ -65,7 +74,7 @@ def facts(
     if as_json:
         emit_json([_fact_dict(registry.get(i)) for i in registry.ids()])
         return
-    table = Table(title="Facts cited in the July 2025 articles (as of 2025-07-17), and derived")
+    table = new_table(title="Facts cited in the July 2025 articles (as of 2025-07-17), and derived")
     table.add_column("id", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("unit", no_wrap=True)
@@ -95,7 +104,7 @@ def _print_fact(fact: Fact | DerivedFact) -> None:
             out.print(f"bound: {fact.bound}", markup=False)
         return
     out.print(f"canonical value rule: {fact.canonical_rule}", markup=False)
-    table = Table(title="Sources")
+    table = new_table(title="Sources")
     for col in ("outlet", "headline", "published", "figure as stated", "qualifier"):
         table.add_column(col)
     for s in fact.sources:
@@ -174,7 +183,7 @@ def explain(
         rows = [i for i in inputs if i.provenance == prov]
         if not rows:
             continue
-        table = Table(title=f"{prov} ({len(rows)})", title_justify="left")
+        table = new_table(title=f"{prov} ({len(rows)})", title_justify="left")
         for col in ("key", "value", "unit", "source" if prov in ("cited", "derived") else "note"):
             table.add_column(col, overflow="fold", no_wrap=col == "key")
         for i in rows:
@@ -224,7 +233,7 @@ def scenarios(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json({"folder": str(root), "scenarios": rows})
         return
-    table = Table(title="Shipped scenarios", title_justify="left")
+    table = new_table(title="Shipped scenarios", title_justify="left")
     for col in ("file", "question"):
         table.add_column(col, overflow="fold", no_wrap=col == "file")
     for row in rows:

@@ -6,10 +6,12 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from simulator.cli.common import (
     AddressOpt,
@@ -22,6 +24,7 @@ from simulator.cli.common import (
     emit_json,
     err,
     fail,
+    new_table,
     out,
     user_errors,
     write_figures,
@@ -65,7 +68,7 @@ def summary_records(summary: Any) -> list[dict[str, Any]]:
 
 def _summary_table(result: Any, entity: str, kind: str) -> Table:
     label = {"market": "market", "reserve": "reserve", "mining": "mining"}[kind]
-    table = Table(
+    table = new_table(
         title=f"{result.scenario}: {label if kind == 'market' else label + ' ' + entity} at "
         f"{result.meta['end_date']}",
         title_justify="left",
@@ -144,7 +147,7 @@ def run(
             BarColumn(),
             TextColumn(f"{{task.completed:,}}/{total:,} paths"),
             TimeElapsedColumn(),
-            console=err,
+            console=err.console,
             transient=True,
             disable=quiet or as_json,
         ) as bar:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from simulator.cli.batch import (
     MetricOpt,
@@ -33,6 +32,7 @@ from simulator.cli.common import (
     emit_json,
     err,
     fail,
+    new_table,
     out,
     run_sets,
 )
@@ -151,7 +151,9 @@ def _print_sweep(result: Any, plan: Any, file: Path, target: Path) -> None:
         markup=False,
     )
     stat = ref.stat
-    table = Table(title=f"{ref.entity}.{ref.metric} ({unit}) at the horizon", title_justify="left")
+    table = new_table(
+        title=f"{ref.entity}.{ref.metric} ({unit}) at the horizon", title_justify="left"
+    )
     for k in result.keys:
         table.add_column(_short(k), no_wrap=True, justify="right")
     cols = ["p5", "p50", "p95"] if stat == "p50" else [stat]
@@ -167,7 +169,7 @@ def _print_sweep(result: Any, plan: Any, file: Path, target: Path) -> None:
     hm = result.heatmap
     if hm is not None:
         k1, k2 = result.keys
-        heat = Table(title=f"{ref.column}: rows {k1}, columns {k2}", title_justify="left")
+        heat = new_table(title=f"{ref.column}: rows {k1}, columns {k2}", title_justify="left")
         heat.add_column(f"{_short(k1)} \\ {_short(k2)}", justify="right", no_wrap=True)
         for c in hm.columns:
             heat.add_column(format_number(c), justify="right", no_wrap=True)
@@ -269,7 +271,7 @@ def _print_sensitivity(result: Any, file: Path, target: Path, top: int) -> None:
         markup=False,
     )
     frame = result.table
-    table = Table(
+    table = new_table(
         title=f"Top {min(top, len(frame))} of {len(frame)} inputs by swing", title_justify="left"
     )
     for col in ("#", "key", "provenance", "low", "base", "high", "at low", "at high", "swing"):
@@ -310,7 +312,7 @@ def _print_sensitivity(result: Any, file: Path, target: Path, top: int) -> None:
             out.print(f"  {key}: {reason}", markup=False)
     if result.sobol is not None:
         runs = result.sobol_n * (len(result.sobol) + 2)
-        sob = Table(
+        sob = new_table(
             title=f"Sobol indices (N = {result.sobol_n}, {runs:,} runs; ± 95 % bootstrap)",
             title_justify="left",
         )
