@@ -18,21 +18,25 @@ Backends
 
 Tasks
 -----
-Work is cut into (variant, block) pairs. A block depends only on the
-variant's model and the block index (see :mod:`simulator.engine.plan`), so the
-assembled paths, and every percentile and summary, are bit-identical whatever
-the backend, the number of workers or the way the work is split.
+Work is cut into tasks of consecutive blocks of one variant. A block depends
+only on the variant's model and the block index (see
+:mod:`simulator.engine.plan`), so the assembled paths, and every percentile and
+summary, are bit-identical whatever the backend, the number of workers or the
+way the work is split.
 
-A task carries the variant index, the pydantic model, the scenario file name,
-the output frequency and the block index, never arrays; the worker builds the
-variant's :class:`~simulator.engine.plan.Plan` once per process per run (plans can
-read history files) and returns ``(variant, block, out, final)``. The parent
-assembles a variant's blocks and packages it (through the caller's ``package``) as soon as its last
-block arrives, while the workers go on. On ``processes`` and ``dask``, when
-there are at least twice as many variants as workers (sweeps), a task runs
-all blocks of one variant and packages it in the worker instead:
-the paths then never cross a process boundary, and the percentiles, which
-cost about as much as the paths themselves, are computed in parallel too.
+In this process (``serial``, ``threads``) a task is one block computed with
+the parent's :class:`~simulator.engine.plan.Plan`. A task sent to another
+process carries the pydantic model, the scenario file name, the output
+frequency and a range of about a quarter of the variant's blocks per worker,
+never arrays; it plans the variant once (plans can read history files),
+computes its blocks and returns their paths, so workers keep no state between
+tasks. The parent assembles a variant's blocks and packages it (through the
+caller's ``package``) as soon as its last block arrives, while the workers go
+on. On ``processes`` and ``dask``, when there are at least twice as many
+variants as workers (sweeps), a task runs all blocks of one variant and
+packages it in the worker instead: the paths then never cross a process
+boundary, and the percentiles, which cost about as much as the paths
+themselves, are computed in parallel too.
 
 A variant that fails (a missing file found when planning, an exception in a
 task) gives a :class:`VariantError` in its place; the others still run.
@@ -42,7 +46,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import (
@@ -174,16 +177,34 @@ def _run_variant(
 
 
 # --------------------------------------------------------------- worker side
-def _block_task(
-    run: str, index: int, model: Scenario, file: str, freq: str | None, block: int
-) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """Worker task: one block of one variant -> ``(variant, block, out, final)``."""
+def _blocks_task(
+    model: Scenario, file: str, freq: str | None, first: int, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Worker task: blocks ``first .. stop - 1`` of one variant -> ``(out, final)``, paths joined.
+
+    The task plans the variant itself (plans can read history files), once
+    for its run of blocks, so a worker keeps no state between tasks.
+    """
     try:
-        plan = engine.cached_plan((run, index), model, file, freq)  # once per process and run
-        out, final = engine.compute_block(model, plan, block)
+        plan = engine.plan(model, file, freq)
+        parts = [engine.compute_block(model, plan, b) for b in range(first, stop)]
     except Exception as exc:
         raise _TaskError(_message(exc)) from None
-    return index, block, out, final
+    return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
+        [f for _, f in parts], axis=1
+    )
+
+
+def _compute_blocks(
+    model: Scenario, plan: Plan, first: int, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """In-process task: blocks ``first .. stop - 1`` with the parent's plan."""
+    parts = [engine.compute_block(model, plan, b) for b in range(first, stop)]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
+        [f for _, f in parts], axis=1
+    )
 
 
 def _variant_task(
@@ -217,7 +238,6 @@ class _Run(Generic[P]):
     keep_paths: bool
     progress: Callable[[int], None] | None
     meta: dict[str, Any]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def finish(self, index: int, packed: P) -> None:
         extra = {**self.meta, "seconds": round(time.perf_counter() - self.meta["began"], 3)}
@@ -253,49 +273,58 @@ class _Run(Generic[P]):
                 self.finish(i, packed)
 
     def by_block(self, pool: Pool) -> None:
-        """One task per (variant, block); the parent assembles and packages each variant."""
-        queue = deque(
-            (i, b) for i, p in self.plans.items()
-            for b in range(engine.n_blocks(self.scenarios[i].model.scenario.paths))
-        )  # fmt: skip
-        block_bytes = max(
+        """Tasks of consecutive blocks of one variant; the parent assembles and packages each.
+
+        In this process a task is one block. In other processes a task is a
+        run of about a quarter of a variant's blocks per worker, which the
+        task plans once: enough tasks to balance the load, few enough that
+        planning (which can read files) is a small cost, and no plan is kept
+        between tasks.
+        """
+        queue: deque[tuple[int, int, int]] = deque()
+        for i in self.plans:
+            blocks = engine.n_blocks(self.scenarios[i].model.scenario.paths)
+            size = -(-blocks // (4 * pool.workers)) if pool.remote else 1
+            queue.extend((i, b, min(b + size, blocks)) for b in range(0, blocks, size))
+        task_bytes = max(
             (len(p.variables) * len(p.out_days) * 4 + len(p.finals) * 8) * BLOCK_PATHS
             for p in self.plans.values()
-        )
-        window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // block_bytes)
+        ) * max(stop - first for _, first, stop in queue)
+        window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // task_bytes)
         window = min(window, 256)
-        pending: dict[Future[Any], tuple[int, int]] = {}
+        pending: dict[Future[Any], tuple[int, int, int]] = {}
         buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         while queue or pending:
             while queue and len(pending) < window:
-                i, b = queue.popleft()
+                i, first, stop = queue.popleft()
                 if self.outcome[i] is None:
-                    pending[self._submit_block(pool, i, b)] = (i, b)
+                    pending[self._submit_blocks(pool, i, first, stop)] = (i, first, stop)
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                i, b = pending.pop(future)
+                i, first, stop = pending.pop(future)
                 if self.outcome[i] is not None:  # the variant failed already
                     continue
                 try:
-                    out_b, final_b = future.result()[-2:]  # remote tasks also return (i, b)
+                    out_b, final_b = future.result()
                 except Exception as exc:
                     self.fail(i, exc)
                     buffers.pop(i, None)
                     continue
-                self._assemble(i, b, out_b, final_b, buffers)
+                self._assemble(i, first, stop, out_b, final_b, buffers)
 
-    def _submit_block(self, pool: Pool, i: int, b: int) -> Future[Any]:
+    def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int) -> Future[Any]:
         s = self.scenarios[i]
         if pool.remote:
-            return pool.executor.submit(_block_task, self.id, i, s.model, s.path, self.freq, b)
-        return pool.executor.submit(engine.compute_block, s.model, self.plans[i], b)
+            return pool.executor.submit(_blocks_task, s.model, s.path, self.freq, first, stop)
+        return pool.executor.submit(_compute_blocks, s.model, self.plans[i], first, stop)
 
     def _assemble(
         self,
         i: int,
-        b: int,
+        first: int,
+        stop: int,
         out_b: np.ndarray,
         final_b: np.ndarray,
         buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]],
@@ -306,9 +335,11 @@ class _Run(Generic[P]):
             out = np.empty((len(plan.variables), len(plan.out_days), n_paths), dtype=np.float32)
             buffers[i] = (out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)])
         out, final, left = buffers[i]
-        span = engine.block_slice(n_paths, b)
+        span = slice(
+            engine.block_slice(n_paths, first).start, engine.block_slice(n_paths, stop - 1).stop
+        )
         out[:, :, span], final[:, span] = out_b, final_b
-        left[0] -= 1
+        left[0] -= stop - first
         self.tick(span.stop - span.start)
         if left[0] == 0:
             del buffers[i]

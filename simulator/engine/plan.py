@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -47,15 +46,11 @@ __all__ = [
     "plan",
     "market_block",
     "compute_block",
-    "cached_plan",
     "block_slice",
     "n_blocks",
     "simulate_arrays",
     "output_days",
 ]
-
-_PLAN_CACHE_SIZE = 8
-_PLANS: OrderedDict[Hashable, Plan] = OrderedDict()
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -248,22 +243,6 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
         finals=finals,
         market=prepare_market(model, file, n_days, fees),
     )
-
-
-def cached_plan(key: Hashable, model: Scenario, file: str = "", freq: str | None = None) -> Plan:
-    """:func:`plan`, kept for the last few keys in this process (worker processes).
-
-    The caller picks ``key``; :mod:`simulator.engine.backends` uses ``(run id, variant)``
-    so that a long-lived worker never reuses a plan (and its files) across runs.
-    """
-    found = _PLANS.get(key)
-    if found is not None:
-        _PLANS.move_to_end(key)
-        return found
-    made = _PLANS[key] = plan(model, file, freq)
-    while len(_PLANS) > _PLAN_CACHE_SIZE:
-        _PLANS.popitem(last=False)
-    return made
 
 
 def block_slice(n_paths: int, block: int) -> slice:

@@ -47,6 +47,16 @@ def reference() -> list[Any]:
     return simulate_many(_pair(), backend="serial")
 
 
+def test_multi_block_process_tasks_match_serial() -> None:
+    """One process worker gets tasks of two blocks each (6 blocks, a quarter per worker
+    rounded up = 2), planned in the task; the joined paths equal a serial run's bit for bit."""
+    sets = [f"scenario.paths={5 * BLOCK_PATHS + 10}", "scenario.horizon_years=0.25"]
+    scenario = load_scenario(SCEN / "baseline.toml", sets)
+    (serial,) = simulate_many([scenario], backend="serial")
+    (chunked,) = simulate_many([scenario], backend="processes", workers=1)
+    _assert_same([serial], [chunked])
+
+
 @pytest.fixture(scope="module")
 def dask_address() -> Iterator[str]:
     distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
