@@ -159,41 +159,98 @@ class FactEntry(_Table):
     @model_validator(mode="after")
     def _spread_rules(self) -> FactEntry:
         value, low, high = self.value, self.low, self.high
-        if self.unit == "month" and not (isinstance(value, str) and _MONTH_RE.match(value)):
-            raise EntryError("value", f"a month is written 'YYYY-MM', got {value!r}")
-        if not isinstance(value, float):
-            for i, src in enumerate(self.sources):
-                if src.stated is not None:
-                    raise EntryError(
-                        f"sources[{i}].stated", "only numeric facts take a stated number"
-                    )
+        _check_value_form(value, self.unit, self.sources)
         if (low is None) != (high is None):
             raise EntryError(
                 "low" if high is None else "high", "give both low and high, or neither"
             )
         if low is None or high is None:
             return self
-        if not isinstance(value, float):
-            raise EntryError("low", "only numeric facts have a spread")
-        if low > high:
-            raise EntryError("low", f"low {low:g} exceeds high {high:g}")
-        if not low <= value <= high:
-            raise EntryError("value", f"canonical value {value:g} lies outside [{low:g}, {high:g}]")
-        stated = [s.stated for s in self.sources if s.stated is not None]
-        for i, src in enumerate(self.sources):
-            if src.stated is not None and not (low <= src.stated[0] and src.stated[1] <= high):
-                raise EntryError(
-                    f"sources[{i}].stated",
-                    f"{src.figure!r} lies outside the spread [{low:g}, {high:g}]",
-                )
-        if stated and len(stated) == len(self.sources):
-            lo, hi = min(s[0] for s in stated), max(s[1] for s in stated)
-            if (lo, hi) != (low, high):
-                raise EntryError(
-                    "low",
-                    f"spread [{low:g}, {high:g}] should be [{lo:g}, {hi:g}], as the sources state",
-                )
+        _check_spread(value, low, high)
+        _check_stated_spread(self.sources, low, high)
         return self
+
+
+def _check_value_form(value: bool | float | str, unit: str, sources: list[SourceEntry]) -> None:
+    """Check a canonical value against its unit, and that only numeric facts state numbers.
+
+    Parameters
+    ----------
+    value : bool or float or str
+        The fact's canonical value.
+    unit : str
+        The fact's unit; ``month`` values must be written ``YYYY-MM``.
+    sources : list of SourceEntry
+        The fact's sources.
+
+    Raises
+    ------
+    EntryError
+        On the first rule broken.
+    """
+    if unit == "month" and not (isinstance(value, str) and _MONTH_RE.match(value)):
+        raise EntryError("value", f"a month is written 'YYYY-MM', got {value!r}")
+    if not isinstance(value, float):
+        for i, src in enumerate(sources):
+            if src.stated is not None:
+                raise EntryError(f"sources[{i}].stated", "only numeric facts take a stated number")
+
+
+def _check_spread(value: bool | float | str, low: float, high: float) -> None:
+    """Check that a spread is ordered and holds the (numeric) canonical value.
+
+    Parameters
+    ----------
+    value : bool or float or str
+        The fact's canonical value.
+    low, high : float
+        The fact's spread.
+
+    Raises
+    ------
+    EntryError
+        On the first rule broken.
+    """
+    if not isinstance(value, float):
+        raise EntryError("low", "only numeric facts have a spread")
+    if low > high:
+        raise EntryError("low", f"low {low:g} exceeds high {high:g}")
+    if not low <= value <= high:
+        raise EntryError("value", f"canonical value {value:g} lies outside [{low:g}, {high:g}]")
+
+
+def _check_stated_spread(sources: list[SourceEntry], low: float, high: float) -> None:
+    """Check the sources' stated numbers against a fact's spread.
+
+    Every stated number must lie within the spread, and when every source
+    states a number the spread must be exactly their envelope.
+
+    Parameters
+    ----------
+    sources : list of SourceEntry
+        The fact's sources.
+    low, high : float
+        The fact's spread.
+
+    Raises
+    ------
+    EntryError
+        On the first rule broken.
+    """
+    stated = [s.stated for s in sources if s.stated is not None]
+    for i, src in enumerate(sources):
+        if src.stated is not None and not (low <= src.stated[0] and src.stated[1] <= high):
+            raise EntryError(
+                f"sources[{i}].stated",
+                f"{src.figure!r} lies outside the spread [{low:g}, {high:g}]",
+            )
+    if stated and len(stated) == len(sources):
+        lo, hi = min(s[0] for s in stated), max(s[1] for s in stated)
+        if (lo, hi) != (low, high):
+            raise EntryError(
+                "low",
+                f"spread [{low:g}, {high:g}] should be [{lo:g}, {hi:g}], as the sources state",
+            )
 
 
 class DerivedEntry(_Table):

@@ -134,21 +134,66 @@ def _check_number(file: str, key: str, value: Any) -> None:
 def _strip(node: Any, key: str, file: str, reg: FactRegistry, out: dict[str, ResolvedInput]) -> Any:
     """Replace value forms by plain values, recording provenance in ``out``."""
     if isinstance(node, list):
-        items = []
-        for i, item in enumerate(node):
-            label = item.get("name") if isinstance(item, dict) else None
-            sub = (
-                f"{key}.{label}" if key in ENTITY_LISTS and isinstance(label, str) else f"{key}.{i}"
-            )
-            items.append(_strip(item, sub, file, reg, out))
-        return items
+        return [
+            _strip(item, _item_key(key, i, item), file, reg, out) for i, item in enumerate(node)
+        ]
     if isinstance(node, dict) and not (FORM_KEYS & node.keys()):
         return {k: _strip(v, f"{key}.{k}" if key else k, file, reg, out) for k, v in node.items()}
-    unit = unit_for(key)
     if not isinstance(node, dict):
         _check_number(file, key, node)
-        out[key] = ResolvedInput(key, node, unit, "assumption", "no note given")
+        out[key] = ResolvedInput(key, node, unit_for(key), "assumption", "no note given")
         return node
+    form = _value_form(node, key, file)
+    if form == "value":
+        return _strip_assumption(node, key, file, out)
+    return _strip_fact(node, form, key, file, reg, out)
+
+
+def _item_key(key: str, index: int, item: Any) -> str:
+    """Dotted key of one list item: entities by ``name``, anything else by index.
+
+    Parameters
+    ----------
+    key : str
+        Dotted key of the list.
+    index : int
+        Position of the item in the list.
+    item : Any
+        The item.
+
+    Returns
+    -------
+    str
+        ``reserve.el_salvador`` for a named entity, ``key.3`` otherwise.
+    """
+    label = item.get("name") if isinstance(item, dict) else None
+    if key in ENTITY_LISTS and isinstance(label, str):
+        return f"{key}.{label}"
+    return f"{key}.{index}"
+
+
+def _value_form(node: Mapping[str, Any], key: str, file: str) -> str:
+    """Check a value-form table's keys and name its form.
+
+    Parameters
+    ----------
+    node : Mapping
+        A table holding at least one of the value-form keys.
+    key : str
+        Its dotted key.
+    file : str
+        Scenario file, for errors.
+
+    Returns
+    -------
+    str
+        ``"cite"``, ``"derive"`` or ``"value"``.
+
+    Raises
+    ------
+    ScenarioError
+        On an unknown key, or unless exactly one form is given.
+    """
     extra = node.keys() - FORM_KEYS
     if extra:
         bad = sorted(extra)[0]
@@ -158,18 +203,83 @@ def _strip(node: Any, key: str, file: str, reg: FactRegistry, out: dict[str, Res
     forms = [f for f in ("cite", "derive", "value") if f in node]
     if len(forms) != 1:
         raise ScenarioError(file, key, "write exactly one of cite, derive or value")
-    form = forms[0]
-    if form == "value":
-        value = node["value"]
-        for k in ("value", "low", "high"):
-            if k in node:
-                _check_number(file, f"{key}.{k}", node[k])
-        low, high = node.get("low"), node.get("high")
-        if low is not None and high is not None and not low <= high:
-            raise ScenarioError(file, key, f"low must not exceed high (got {low} > {high})")
-        note = str(node.get("note", "no note given"))
-        out[key] = ResolvedInput(key, value, unit, "assumption", note, low, high)
-        return value
+    return forms[0]
+
+
+def _strip_assumption(
+    node: Mapping[str, Any], key: str, file: str, out: dict[str, ResolvedInput]
+) -> Any:
+    """Strip a ``{ value = ..., note, low, high }`` form, recording an assumption.
+
+    Parameters
+    ----------
+    node : Mapping
+        The value-form table.
+    key : str
+        Its dotted key.
+    file : str
+        Scenario file, for errors.
+    out : dict
+        Provenance table, updated with ``key``.
+
+    Returns
+    -------
+    Any
+        The plain value.
+
+    Raises
+    ------
+    ScenarioError
+        If a number is not finite or ``low`` exceeds ``high``.
+    """
+    value = node["value"]
+    for k in ("value", "low", "high"):
+        if k in node:
+            _check_number(file, f"{key}.{k}", node[k])
+    low, high = node.get("low"), node.get("high")
+    if low is not None and high is not None and not low <= high:
+        raise ScenarioError(file, key, f"low must not exceed high (got {low} > {high})")
+    note = str(node.get("note", "no note given"))
+    out[key] = ResolvedInput(key, value, unit_for(key), "assumption", note, low, high)
+    return value
+
+
+def _strip_fact(
+    node: Mapping[str, Any],
+    form: str,
+    key: str,
+    file: str,
+    reg: FactRegistry,
+    out: dict[str, ResolvedInput],
+) -> Any:
+    """Strip a ``{ cite = ... }`` or ``{ derive = ... }`` form, recording the fact.
+
+    Parameters
+    ----------
+    node : Mapping
+        The value-form table.
+    form : str
+        ``"cite"`` or ``"derive"``.
+    key : str
+        Its dotted key.
+    file : str
+        Scenario file, for errors.
+    reg : FactRegistry
+        Facts registry the id is looked up in.
+    out : dict
+        Provenance table, updated with ``key``.
+
+    Returns
+    -------
+    Any
+        The fact's value.
+
+    Raises
+    ------
+    ScenarioError
+        If the id is not a string, names no fact, or names a fact of the
+        other provenance (``cite`` for derived facts, ``derive`` for cited).
+    """
     fact_id = node[form]
     if not isinstance(fact_id, str):
         raise ScenarioError(file, f"{key}.{form}", f"expected a fact id (got {fact_id!r})")
@@ -182,7 +292,14 @@ def _strip(node: Any, key: str, file: str, reg: FactRegistry, out: dict[str, Res
         want = "derive" if form == "cite" else "cite"
         raise ScenarioError(file, key, f"{fact_id!r} is {fact.provenance}: write {want} = ...")
     out[key] = ResolvedInput(
-        key, fact.value, unit, fact.provenance, fact.citation(), fact.low, fact.high, fact_id
+        key,
+        fact.value,
+        unit_for(key),
+        fact.provenance,
+        fact.citation(),
+        fact.low,
+        fact.high,
+        fact_id,
     )
     return fact.value
 
@@ -267,6 +384,32 @@ def resolve(
     reg = load_facts() if registry is None else registry
     recorded: dict[str, ResolvedInput] = {}
     plain = _strip(dict(data), "", file, reg, recorded)
+    _check_unique_names(plain, file)
+    try:
+        model = Scenario.model_validate(plain)
+    except ValidationError as exc:
+        raise _validation_error(exc, file, plain) from None
+    _check_reserve_links(model, file)
+    inputs = _input_table(model, recorded)
+    inputs.update((i.key, i) for i in protocol_inputs())
+    return ResolvedScenario(model=model, inputs=inputs, path=file, raw=dict(data))
+
+
+def _check_unique_names(plain: Mapping[str, Any], file: str) -> None:
+    """Check that no two entities of one list share a name.
+
+    Parameters
+    ----------
+    plain : Mapping
+        The scenario with value forms stripped.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first name used twice.
+    """
     for kind in ENTITY_LISTS:
         names = [e.get("name") for e in plain.get(kind, []) if isinstance(e, dict)]
         for name in names:
@@ -274,10 +417,23 @@ def resolve(
                 raise ScenarioError(
                     file, f"{kind}.{name}.name", f"{kind} name {name!r} is used twice"
                 )
-    try:
-        model = Scenario.model_validate(plain)
-    except ValidationError as exc:
-        raise _validation_error(exc, file, plain) from None
+
+
+def _check_reserve_links(model: Scenario, file: str) -> None:
+    """Check that every mining operation's ``reserve`` names a reserve of the scenario.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first operation naming no reserve.
+    """
     reserves = [r.name for r in model.reserve]
     for op in model.mining:
         if op.reserve is not None and op.reserve not in reserves:
@@ -285,6 +441,27 @@ def resolve(
             raise ScenarioError(
                 file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
             )
+
+
+def _input_table(
+    model: Scenario, recorded: Mapping[str, ResolvedInput]
+) -> dict[str, ResolvedInput]:
+    """Build the provenance table of every input the model uses.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    recorded : Mapping
+        Provenance of the values written in the file, by dotted key.
+
+    Returns
+    -------
+    dict of str to ResolvedInput
+        Every leaf of the model, except names, descriptive text and unused
+        market keys: as recorded (with the validated value), or else as a
+        btcsim default.
+    """
     inputs: dict[str, ResolvedInput] = {}
     unused = unused_market_keys(model)
     for key, value, description in _walk_model(model, ""):
@@ -300,8 +477,7 @@ def resolve(
             inputs[key] = ResolvedInput(
                 key, value, unit_for(key), "assumption", note, is_default=True
             )
-    inputs.update((i.key, i) for i in protocol_inputs())
-    return ResolvedScenario(model=model, inputs=inputs, path=file, raw=dict(data))
+    return inputs
 
 
 def load_scenario(
