@@ -109,6 +109,69 @@ def _sobol_sample(problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
     return np.asarray(sampler.sample(problem, n, calc_second_order=False, seed=seed))
 
 
+def _skip_reason(item: ResolvedInput) -> str | None:
+    """Why an input with a range cannot be varied one at a time (None if it can)."""
+    listed = [p for p in item.key.split(".") if p.isdigit()]
+    if not _is_number(item.value):
+        return f"not numeric ({item.value!r})"
+    if item.low == item.high:
+        return f"no spread (low = high = {item.low:g})"
+    if listed:
+        where = item.key.split(f".{listed[0]}.")[0].rsplit(".", 1)[-1]
+        return f"an item of the list {where!r}: --set cannot address list items"
+    return None
+
+
+def _one_at_a_time(
+    base: ResolvedScenario,
+) -> tuple[list[ResolvedInput], list[tuple[str, str]], list[ResolvedScenario]]:
+    """Inputs varied, inputs skipped (with reasons) and the base plus low/high variants."""
+    items: list[ResolvedInput] = []
+    skipped: list[tuple[str, str]] = []
+    variants: list[ResolvedScenario] = [base]
+    for item in base.inputs.values():
+        if item.low is None or item.high is None:
+            continue
+        key = item.key
+        reason = _skip_reason(item)
+        if reason is not None:
+            skipped.append((key, reason))
+            continue
+        try:
+            pair = [
+                variant(base, [f"{key}={toml_literal(v)}"], f"{base.name}[{key}={v:g}]")
+                for v in (item.low, item.high)
+            ]
+        except ScenarioError as exc:
+            skipped.append((key, f"override rejected: {exc}"))
+            continue
+        items.append(item)
+        variants += pair
+    return items, skipped, variants
+
+
+def _add_sobol(plan: SensitivityPlan, sobol: int) -> None:
+    """Draw ``sobol`` Saltelli samples and add their variants to ``plan``."""
+    if sobol < 2 or sobol & (sobol - 1):
+        raise ScenarioError("--sobol", str(sobol), "N must be a power of 2, at least 2")
+    if not salib_available():
+        raise CompareError(SALIB_MISSING)
+    if not plan.items:
+        raise CompareError("--sobol: no input has a range to sample")
+    base = plan.base
+    samples = _sobol_sample(plan.problem(), sobol, base.model.scenario.seed % 2**32)
+    for j, row in enumerate(samples):
+        sets = []
+        for item, x in zip(plan.items, row, strict=True):
+            value: float | int = round(x) if isinstance(item.value, int) else float(x)
+            sets.append(f"{item.key}={toml_literal(value)}")
+        try:
+            plan.sobol_variants.append(variant(base, sets, f"{base.name}[sobol {j}]"))
+        except ScenarioError as exc:
+            raise CompareError(f"--sobol: sample {j} is not a valid scenario: {exc}") from None
+    plan.sobol_n, plan.sobol_samples = sobol, samples
+
+
 def plan_sensitivity(
     scenario: ResolvedScenario,
     metric: str | None = None,
@@ -135,51 +198,10 @@ def plan_sensitivity(
     sets = [f"scenario.paths={paths}"] if paths is not None else []
     base = variant(scenario, sets) if sets else scenario
     ref = parse_metric(metric, base.model) if metric else default_metric(base.model, "reserve")
-    items: list[ResolvedInput] = []
-    skipped: list[tuple[str, str]] = []
-    variants: list[ResolvedScenario] = [base]
-    for item in base.inputs.values():
-        if item.low is None or item.high is None:
-            continue
-        key = item.key
-        listed = [p for p in key.split(".") if p.isdigit()]
-        if not _is_number(item.value):
-            skipped.append((key, f"not numeric ({item.value!r})"))
-        elif item.low == item.high:
-            skipped.append((key, f"no spread (low = high = {item.low:g})"))
-        elif listed:
-            where = key.split(f".{listed[0]}.")[0].rsplit(".", 1)[-1]
-            skipped.append((key, f"an item of the list {where!r}: --set cannot address list items"))
-        else:
-            try:
-                pair = [
-                    variant(base, [f"{key}={toml_literal(v)}"], f"{base.name}[{key}={v:g}]")
-                    for v in (item.low, item.high)
-                ]
-            except ScenarioError as exc:
-                skipped.append((key, f"override rejected: {exc}"))
-                continue
-            items.append(item)
-            variants += pair
+    items, skipped, variants = _one_at_a_time(base)
     plan = SensitivityPlan(base, ref, items, skipped, variants)
     if sobol is not None:
-        if sobol < 2 or sobol & (sobol - 1):
-            raise ScenarioError("--sobol", str(sobol), "N must be a power of 2, at least 2")
-        if not salib_available():
-            raise CompareError(SALIB_MISSING)
-        if not items:
-            raise CompareError("--sobol: no input has a range to sample")
-        samples = _sobol_sample(plan.problem(), sobol, base.model.scenario.seed % 2**32)
-        for j, row in enumerate(samples):
-            sets = []
-            for item, x in zip(items, row, strict=True):
-                value: float | int = round(x) if isinstance(item.value, int) else float(x)
-                sets.append(f"{item.key}={toml_literal(value)}")
-            try:
-                plan.sobol_variants.append(variant(base, sets, f"{base.name}[sobol {j}]"))
-            except ScenarioError as exc:
-                raise CompareError(f"--sobol: sample {j} is not a valid scenario: {exc}") from None
-        plan.sobol_n, plan.sobol_samples = sobol, samples
+        _add_sobol(plan, sobol)
     return plan
 
 

@@ -14,13 +14,11 @@ value, a missing file) gets a row with its ``error`` and the others complete.
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simulator.analysis.variants import (
@@ -34,95 +32,15 @@ from simulator.analysis.variants import (
     metric_stats,
     parse_metric,
     run_variants,
-    toml_literal,
     variant,
     write_atomic,
     write_json,
 )
-from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario, parse_override
+from simulator.analysis.vary import Vary, parse_vary
+from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from simulator.results.result import Result
 
 __all__ = ["Vary", "Sweep", "SweepPlan", "parse_vary", "plan_sweep", "run_sweep", "sweep"]
-
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*:\s*(\d+)\s*$")
-_INT = re.compile(r"^\s*[-+]?\d+\s*$")
-
-
-@dataclass(frozen=True)
-class Vary:
-    """One ``--vary`` option: a dotted key and its values (and how each is written)."""
-
-    key: str
-    values: tuple[Any, ...]
-    texts: tuple[str, ...]
-
-
-def _split_top(text: str) -> list[str]:
-    """Split on commas outside brackets and quotes (so TOML arrays stay whole)."""
-    parts, depth, quote, cur = [], 0, "", ""
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-            continue
-        cur += ch
-    parts.append(cur)
-    return [p.strip() for p in parts]
-
-
-def parse_vary(text: str) -> Vary:
-    """Parse ``key=v1,v2,...`` or ``key=a:b:n`` (``n >= 2`` evenly spaced values).
-
-    ``a:b:n`` gives integers when ``a`` and ``b`` are integers and the step is
-    whole; otherwise floats, rounded to 12 significant digits (so
-    ``0.03:0.12:4`` is exactly 0.03, 0.06, 0.09, 0.12).
-
-    Raises
-    ------
-    ScenarioError
-        For a missing ``=``, an empty value, ``n < 2`` or a repeated value.
-    """
-    key, sep, spec = text.partition("=")
-    key = key.strip()
-    if not sep or not key or not spec.strip():
-        raise ScenarioError(
-            "--vary", text, "expected key=v1,v2,... or key=a:b:n (e.g. pue=1.05:1.3:6)"
-        )
-    if key == "scenario.name":
-        raise ScenarioError("--vary", key, "the name cannot be varied (variants are named by it)")
-    match = _RANGE.match(spec)
-    values: list[Any]
-    if match:
-        a_text, b_text, n_text = match.groups()
-        n = int(n_text)
-        if n < 2:
-            raise ScenarioError("--vary", key, f"a:b:n needs n >= 2 (got {n})")
-        a, b = float(a_text), float(b_text)
-        whole = _INT.match(a_text) and _INT.match(b_text) and (int(b) - int(a)) % (n - 1) == 0
-        if whole:
-            step = (int(b) - int(a)) // (n - 1)
-            values = [int(a) + i * step for i in range(n)]
-        else:
-            values = [float(f"{x:.12g}") for x in np.linspace(a, b, n)]
-        texts = [toml_literal(v) for v in values]
-    else:
-        texts = _split_top(spec)
-        if any(not t for t in texts):
-            raise ScenarioError("--vary", key, f"empty value in {spec!r}")
-        values = [parse_override(f"{key}={t}")[1] for t in texts]
-    for i, v in enumerate(values):
-        if any(type(v) is type(w) and v == w for w in values[:i]):
-            raise ScenarioError("--vary", key, f"value {texts[i]} is listed twice")
-    return Vary(key, tuple(values), tuple(texts))
 
 
 def _labels(keys: Sequence[str]) -> list[str]:
@@ -158,6 +76,60 @@ class SweepPlan:
         return sum(v.model.scenario.paths for v in self.variants if not isinstance(v, str))
 
 
+def _parse_varies(vary: Sequence[str]) -> list[Vary]:
+    if not vary:
+        raise ScenarioError("--vary", "", "give at least one --vary key=values")
+    varies = [parse_vary(t) for t in vary]
+    keys = [v.key for v in varies]
+    for i, k in enumerate(keys):
+        if k in keys[:i]:
+            raise ScenarioError("--vary", k, "the key is varied twice")
+    return varies
+
+
+def _check_keys(base: ResolvedScenario, varies: list[Vary], file: str) -> None:
+    """Load ``base`` with each key's first value, reporting an unknown key as ``FILE``'s."""
+    for v in varies:
+        try:
+            variant(base, [f"{v.key}={v.texts[0]}"])
+        except ScenarioError as exc:
+            detail = exc.message if exc.key == v.key else f"{exc.key}: {exc.message}"
+            raise ScenarioError(file, f"--vary {v.key}", detail) from None
+
+
+def _combos(varies: list[Vary], mode: str) -> list[tuple[int, ...]]:
+    """Value indices of every combination: pairwise for ``zip``, the product for ``grid``."""
+    if mode == "zip":
+        lengths = {len(v.values) for v in varies}
+        if len(lengths) > 1:
+            sizes = ", ".join(f"{v.key}: {len(v.values)}" for v in varies)
+            raise ScenarioError("--mode zip", "", f"every --vary needs as many values ({sizes})")
+        return [(i,) * len(varies) for i in range(len(varies[0].values))]
+    return list(itertools.product(*(range(len(v.values)) for v in varies)))
+
+
+def _combo_variants(
+    base: ResolvedScenario, varies: list[Vary], combos: list[tuple[int, ...]]
+) -> tuple[list[str], list[ResolvedScenario | str]]:
+    """Variant names and variants (or error messages) of every combination."""
+    labels = _labels([v.key for v in varies])
+    names: list[str] = []
+    variants: list[ResolvedScenario | str] = []
+    for combo in combos:
+        picked = list(zip(labels, varies, combo, strict=True))
+        sets = [f"{v.key}={v.texts[i]}" for _, v, i in picked]
+        names.append(
+            f"{base.name}["
+            + ",".join(f"{lb}={_name_text(v.texts[i])}" for lb, v, i in picked)
+            + "]"
+        )
+        try:
+            variants.append(variant(base, sets, names[-1]))
+        except ScenarioError as exc:
+            variants.append(str(exc))
+    return names, variants
+
+
 def plan_sweep(
     scenario_path: str | Path,
     vary: Sequence[str],
@@ -181,45 +153,12 @@ def plan_sweep(
     """
     if mode not in ("grid", "zip"):
         raise ScenarioError("--mode", "", f"expected grid or zip (got {mode!r})")
-    if not vary:
-        raise ScenarioError("--vary", "", "give at least one --vary key=values")
-    varies = [parse_vary(t) for t in vary]
-    keys = [v.key for v in varies]
-    for i, k in enumerate(keys):
-        if k in keys[:i]:
-            raise ScenarioError("--vary", k, "the key is varied twice")
-    file = str(scenario_path)
+    varies = _parse_varies(vary)
     base = load_scenario(scenario_path, overrides)
-    for v in varies:
-        try:
-            variant(base, [f"{v.key}={v.texts[0]}"])
-        except ScenarioError as exc:
-            detail = exc.message if exc.key == v.key else f"{exc.key}: {exc.message}"
-            raise ScenarioError(file, f"--vary {v.key}", detail) from None
+    _check_keys(base, varies, str(scenario_path))
     ref = parse_metric(metric, base.model) if metric else default_metric(base.model, "mining")
-    if mode == "zip":
-        lengths = {len(v.values) for v in varies}
-        if len(lengths) > 1:
-            sizes = ", ".join(f"{v.key}: {len(v.values)}" for v in varies)
-            raise ScenarioError("--mode zip", "", f"every --vary needs as many values ({sizes})")
-        combos = [(i,) * len(varies) for i in range(len(varies[0].values))]
-    else:
-        combos = list(itertools.product(*(range(len(v.values)) for v in varies)))
-    labels = _labels(keys)
-    names: list[str] = []
-    variants: list[ResolvedScenario | str] = []
-    for combo in combos:
-        picked = list(zip(labels, varies, combo, strict=True))
-        sets = [f"{v.key}={v.texts[i]}" for _, v, i in picked]
-        names.append(
-            f"{base.name}["
-            + ",".join(f"{lb}={_name_text(v.texts[i])}" for lb, v, i in picked)
-            + "]"
-        )
-        try:
-            variants.append(variant(base, sets, names[-1]))
-        except ScenarioError as exc:
-            variants.append(str(exc))
+    combos = _combos(varies, mode)
+    names, variants = _combo_variants(base, varies, combos)
     return SweepPlan(base, varies, mode, ref, combos, names, variants)
 
 
@@ -299,6 +238,41 @@ class Sweep:
         return write_atomic(directory, write)
 
 
+def _sweep_row(
+    plan: SweepPlan,
+    i: int,
+    got: Result | ResolvedScenario | str,
+    stats_of: Mapping[MetricRef, tuple[str, ...]],
+    extra: bool,
+) -> dict[str, Any]:
+    """The table row of combination ``i``, whose run gave ``got`` (a Result or an error)."""
+    row: dict[str, Any] = {"scenario": plan.names[i]}
+    row |= {v.key: v.values[j] for v, j in zip(plan.varies, plan.combos[i], strict=True)}
+    for ref, stat_names in stats_of.items():
+        stats = metric_stats(got, ref.entity, ref.metric) if isinstance(got, Result) else None
+        for s in stat_names:
+            row[f"{ref.entity}.{ref.metric}.{s}"] = stats[1][s] if stats else float("nan")
+    if extra:
+        row[plan.metric.column] = (
+            plan.metric.value(got) if isinstance(got, Result) else float("nan")
+        )
+    row["error"] = "" if isinstance(got, Result) else got
+    return row
+
+
+def _heatmap(plan: SweepPlan, rows: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """The chosen metric over two keys in grid mode (None otherwise)."""
+    if len(plan.varies) != 2 or plan.mode != "grid":
+        return None
+    cells = {c: r[plan.metric.column] for c, r in zip(plan.combos, rows, strict=True)}
+    first, second = plan.varies
+    return pd.DataFrame(
+        [[cells[(a, b)] for b in range(len(second.values))] for a in range(len(first.values))],
+        index=pd.Index(list(first.values), name=first.key),
+        columns=pd.Index(list(second.values), name=second.key),
+    )
+
+
 def run_sweep(
     plan: SweepPlan,
     *,
@@ -324,40 +298,17 @@ def run_sweep(
     }
     key_columns = {f"{r.entity}.{r.metric}.{s}" for r in refs for s in stats_of[r]}
     extra = plan.metric.column not in key_columns
-    rows, results = [], []
-    for i, combo in enumerate(plan.combos):
-        got = by_index.get(i, plan.variants[i])
-        row: dict[str, Any] = {"scenario": plan.names[i]}
-        row |= {v.key: v.values[j] for v, j in zip(plan.varies, combo, strict=True)}
-        for ref in refs:
-            stats = metric_stats(got, ref.entity, ref.metric) if isinstance(got, Result) else None
-            for s in stats_of[ref]:
-                row[f"{ref.entity}.{ref.metric}.{s}"] = stats[1][s] if stats else float("nan")
-        if extra:
-            row[plan.metric.column] = (
-                plan.metric.value(got) if isinstance(got, Result) else float("nan")
-            )
-        row["error"] = "" if isinstance(got, Result) else got
-        rows.append(row)
-        results.append(got if isinstance(got, Result) else None)
-    table = pd.DataFrame(rows)
-    heatmap = None
-    if len(plan.varies) == 2 and plan.mode == "grid":
-        cells = {c: r[plan.metric.column] for c, r in zip(plan.combos, rows, strict=True)}
-        first, second = plan.varies
-        heatmap = pd.DataFrame(
-            [[cells[(a, b)] for b in range(len(second.values))] for a in range(len(first.values))],
-            index=pd.Index(list(first.values), name=first.key),
-            columns=pd.Index(list(second.values), name=second.key),
-        )
+    got = [by_index.get(i, plan.variants[i]) for i in range(len(plan.combos))]
+    rows = [_sweep_row(plan, i, g, stats_of, extra) for i, g in enumerate(got)]
+    results = [g if isinstance(g, Result) else None for g in got]
     return Sweep(
         scenario=plan.base.name,
         file=plan.base.path,
         keys=plan.keys,
         mode=plan.mode,
         metric=plan.metric,
-        table=table,
-        heatmap=heatmap,
+        table=pd.DataFrame(rows),
+        heatmap=_heatmap(plan, rows),
         results=results,
         backend=backend_used(results, backend),
     )

@@ -122,18 +122,8 @@ def _hint(word: str, options: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def parse_metric(text: str, model: Scenario) -> MetricRef:
-    """Parse ``[reserve.|mining.]ENTITY.METRIC[.STAT]`` or ``market.METRIC[.STAT]``.
-
-    ``STAT`` is ``p5``, ``p50`` (or ``median``), ``p95`` or ``mean``; default
-    ``p50``. The kind prefix is needed only when a reserve and a mining
-    operation share a name and metric (they never share a metric today).
-
-    Raises
-    ------
-    ScenarioError
-        Naming ``--metric`` and what is wrong, with a close match when there is one.
-    """
+def _split_metric_text(text: str) -> tuple[str | None, str, str, str]:
+    """(kind or None, entity, metric, stat) of a ``--metric`` value, checking its shape."""
     parts = [p for p in text.strip().split(".")]
     stat = "p50"
     if parts and parts[-1] in (*STATS, "median"):
@@ -148,11 +138,19 @@ def parse_metric(text: str, model: Scenario) -> MetricRef:
     if len(parts) != 2 or not all(parts):
         raise ScenarioError("--metric", text, usage)
     entity, metric = parts
-    if entity == "market" and kind is None:
-        if metric not in ALL_METRICS["market"]:
-            hint = _hint(metric, ALL_METRICS["market"])
-            raise ScenarioError("--metric", text, f"the market has no metric {metric!r}{hint}")
-        return MetricRef("market", "market", metric, stat)
+    return kind, entity, metric, stat
+
+
+def _market_metric(text: str, metric: str, stat: str) -> MetricRef:
+    if metric not in ALL_METRICS["market"]:
+        hint = _hint(metric, ALL_METRICS["market"])
+        raise ScenarioError("--metric", text, f"the market has no metric {metric!r}{hint}")
+    return MetricRef("market", "market", metric, stat)
+
+
+def _entity_metric(
+    text: str, model: Scenario, kind: str | None, entity: str, metric: str, stat: str
+) -> MetricRef:
     kinds = [k for k, e in _entities(model) if e == entity and (kind is None or k == kind)]
     if not kinds:
         names = [e for k, e in _entities(model) if kind is None or k == kind]
@@ -166,6 +164,24 @@ def parse_metric(text: str, model: Scenario) -> MetricRef:
         "--metric", text, f"{' or '.join(kinds)} {entity!r} has no metric {metric!r}"
         + _hint(metric, known),
     )  # fmt: skip
+
+
+def parse_metric(text: str, model: Scenario) -> MetricRef:
+    """Parse ``[reserve.|mining.]ENTITY.METRIC[.STAT]`` or ``market.METRIC[.STAT]``.
+
+    ``STAT`` is ``p5``, ``p50`` (or ``median``), ``p95`` or ``mean``; default
+    ``p50``. The kind prefix is needed only when a reserve and a mining
+    operation share a name and metric (they never share a metric today).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``--metric`` and what is wrong, with a close match when there is one.
+    """
+    kind, entity, metric, stat = _split_metric_text(text)
+    if entity == "market" and kind is None:
+        return _market_metric(text, metric, stat)
+    return _entity_metric(text, model, kind, entity, metric, stat)
 
 
 def key_metric_refs(models: Sequence[Scenario]) -> list[MetricRef]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from simulator.cli.batch import (
     OutOpt,
@@ -129,56 +132,66 @@ def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
     for letter, r, f in zip(letters, result.results, files, strict=True):
         out.print(f"  {letter} = {r.scenario} ({f})", markup=False)
     out.print(result.crn_message(), markup=False)
-    diff = result.inputs_diff
-    if diff.empty:
-        out.print("Inputs: identical")
-    else:
-        table = new_table(title="Inputs that differ (value, provenance)", title_justify="left")
-        table.add_column("key", no_wrap=True)
-        table.add_column("unit", no_wrap=True)
-        for letter in letters:
-            table.add_column(letter, no_wrap=True, justify="right")
-        for row in diff.to_dict("records"):
-            cells = []
-            for r in result.results:
-                prov = row[f"{r.scenario}.provenance"]
-                value = row[f"{r.scenario}.value"]
-                shown = format_number(value, row["unit"])
-                cells.append("absent" if prov == "absent" else f"{shown} ({prov})")
-            table.add_row(row["key"], row["unit"], *cells)
-        out.print(table)
-    frame = result.table
+    _print_inputs_diff(result, letters)
     end = first["end_date"]
-    for (kind, entity), rows in frame.groupby(["kind", "entity"], sort=False):
-        title = "market" if kind == "market" else f"{kind} {entity}"
-        table = new_table(title=f"{title} at {end}", title_justify="left")
-        for col in ("metric", "unit", "", "p5", "median", "p95", "Δ median vs A", "P(beats A)"):
-            table.add_column(
-                col, no_wrap=True, justify="left" if col in ("metric", "unit", "") else "right"
-            )
-        for row in rows.to_dict("records"):
-            unit = row["unit"]
-            shown_unit = "" if unit in PERCENT_UNITS else unit
-            for i, (letter, r) in enumerate(zip(letters, result.results, strict=True)):
-                name = r.scenario
-                cells = [cell(row[f"{name}.{k}"], unit) for k in ("p5", "p50", "p95")]
-                if i == 0:
-                    extra = ["", ""]
-                else:
-                    p, same = row[f"{name}.prob_beats"], row[f"{name}.prob_same"]
-                    beats = "" if math.isnan(p) else f"{p:.1%}"
-                    extra = [
-                        diff_cell(row[f"{name}.diff_p50"], unit),
-                        "equal on every path" if same == 1 else beats,
-                    ]
-                table.add_row(
-                    row["metric"] if i == 0 else "", shown_unit if i == 0 else "", letter,
-                    *cells, *extra,
-                )  # fmt: skip
-        out.print(table)
+    for (kind, entity), rows in result.table.groupby(["kind", "entity"], sort=False):
+        out.print(_metric_table(result, letters, kind, entity, rows, end))
     out.print(
         "P(beats A): share of paths on which the scenario does better than A on the same path "
         f"({DIRECTION_NOTE}). For P(below cost) the median column holds the probability.",
         markup=False,
     )
     out.print(f"Files: {target}/ ({', '.join(result.files)})", markup=False)
+
+
+def _print_inputs_diff(result: Any, letters: list[str]) -> None:
+    diff = result.inputs_diff
+    if diff.empty:
+        out.print("Inputs: identical")
+        return
+    table = new_table(title="Inputs that differ (value, provenance)", title_justify="left")
+    table.add_column("key", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    for letter in letters:
+        table.add_column(letter, no_wrap=True, justify="right")
+    for row in diff.to_dict("records"):
+        cells = []
+        for r in result.results:
+            prov = row[f"{r.scenario}.provenance"]
+            value = row[f"{r.scenario}.value"]
+            shown = format_number(value, row["unit"])
+            cells.append("absent" if prov == "absent" else f"{shown} ({prov})")
+        table.add_row(row["key"], row["unit"], *cells)
+    out.print(table)
+
+
+def _metric_table(
+    result: Any, letters: list[str], kind: str, entity: str, rows: Any, end: str
+) -> Table:
+    title = "market" if kind == "market" else f"{kind} {entity}"
+    table = new_table(title=f"{title} at {end}", title_justify="left")
+    for col in ("metric", "unit", "", "p5", "median", "p95", "Δ median vs A", "P(beats A)"):
+        table.add_column(
+            col, no_wrap=True, justify="left" if col in ("metric", "unit", "") else "right"
+        )
+    for row in rows.to_dict("records"):
+        unit = row["unit"]
+        shown_unit = "" if unit in PERCENT_UNITS else unit
+        for i, (letter, r) in enumerate(zip(letters, result.results, strict=True)):
+            name = r.scenario
+            cells = [cell(row[f"{name}.{k}"], unit) for k in ("p5", "p50", "p95")]
+            extra = ["", ""] if i == 0 else _versus_reference_cells(row, name, unit)
+            table.add_row(
+                row["metric"] if i == 0 else "", shown_unit if i == 0 else "", letter,
+                *cells, *extra,
+            )  # fmt: skip
+    return table
+
+
+def _versus_reference_cells(row: dict[str, Any], name: str, unit: str) -> list[str]:
+    p, same = row[f"{name}.prob_beats"], row[f"{name}.prob_same"]
+    beats = "" if math.isnan(p) else f"{p:.1%}"
+    return [
+        diff_cell(row[f"{name}.diff_p50"], unit),
+        "equal on every path" if same == 1 else beats,
+    ]

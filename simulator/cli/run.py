@@ -93,6 +93,84 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
     return table
 
 
+def _override_sets(
+    overrides: list[str] | None, paths: int | None, seed: int | None, years: float | None
+) -> list[str]:
+    sets = list(overrides or [])
+    sets += [f"scenario.paths={paths}"] if paths is not None else []
+    sets += [f"scenario.seed={seed}"] if seed is not None else []
+    sets += [f"scenario.horizon_years={years}"] if years is not None else []
+    return sets
+
+
+def _out_dirs(scenarios: list[Any], out_dir: Path | None) -> list[Path]:
+    if out_dir is not None and len(scenarios) > 1:
+        dirs = [out_dir / s.name for s in scenarios]
+    else:
+        dirs = [out_dir or Path("results") / s.name for s in scenarios]
+    for d in dirs:
+        if d.exists() and not d.is_dir():
+            fail(f"--out: {d} exists and is not a folder")
+    return dirs
+
+
+def _simulate_with_progress(scenario: Any, *, hide: bool, **kwargs: Any) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simulator.results.simulate import simulate
+
+    total = scenario.model.scenario.paths
+    with Progress(
+        TextColumn(f"{scenario.name}"),
+        BarColumn(),
+        TextColumn(f"{{task.completed:,}}/{total:,} paths"),
+        TimeElapsedColumn(),
+        console=err.console,
+        transient=True,
+        disable=hide,
+    ) as bar:
+        task = bar.add_task("run", total=total)
+        with user_errors():
+            return simulate(scenario, progress=functools.partial(bar.advance, task), **kwargs)
+
+
+def _emit_summaries_json(summaries: list[tuple[Any, Path]]) -> None:
+    emit_json(
+        [
+            {
+                "scenario": r.scenario,
+                "out": str(t),
+                "meta": r.meta,
+                "summary": summary_records(r.summary),
+            }
+            for r, t in summaries
+        ]
+    )
+
+
+def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
+    out.print(_summary_table(result, "market", "market"))
+    for res in model.reserve:
+        out.print(_summary_table(result, res.name, "reserve"))
+    for op in model.mining:
+        out.print(_summary_table(result, op.name, "mining"))
+    c = result.meta["provenance_counts"]
+    out.print(
+        f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
+        f"{result.meta['start_date']} to {result.meta['end_date']}, "
+        f"{result.meta['seconds']:.1f} s. Inputs: {c['cited']} cited, "
+        f"{c['derived']} derived, {c['protocol']} protocol, {c['assumption']} "
+        f"assumptions (btcsim explain {result.meta['file']}).",
+        markup=False,
+    )
+    out.print(
+        f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json"
+        + (", *.png" if plot else "")
+        + ")",
+        markup=False,
+    )
+
+
 @app.command()
 def run(
     files: Annotated[
@@ -117,51 +195,27 @@ def run(
 
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from simulator.inputs.scenario import load_scenario
-    from simulator.results.simulate import simulate
 
     if freq is not None and freq not in ("D", "W", "M"):
         fail(f"--freq: expected D, W or M (got {freq!r})")
     backend = check_backend(backend, address)
-    sets = list(overrides or [])
-    sets += [f"scenario.paths={paths}"] if paths is not None else []
-    sets += [f"scenario.seed={seed}"] if seed is not None else []
-    sets += [f"scenario.horizon_years={years}"] if years is not None else []
+    sets = _override_sets(overrides, paths, seed, years)
     targets = files or [BASELINE]
     with user_errors():
         scenarios = [load_scenario(f, sets) for f in targets]
-    if out_dir is not None and len(scenarios) > 1:
-        dirs = [out_dir / s.name for s in scenarios]
-    else:
-        dirs = [out_dir or Path("results") / s.name for s in scenarios]
-    for d in dirs:
-        if d.exists() and not d.is_dir():
-            fail(f"--out: {d} exists and is not a folder")
+    dirs = _out_dirs(scenarios, out_dir)
     summaries = []
     for scenario, target in zip(scenarios, dirs, strict=True):
-        total = scenario.model.scenario.paths
-        with Progress(
-            TextColumn(f"{scenario.name}"),
-            BarColumn(),
-            TextColumn(f"{{task.completed:,}}/{total:,} paths"),
-            TimeElapsedColumn(),
-            console=err.console,
-            transient=True,
-            disable=quiet or as_json,
-        ) as bar:
-            task = bar.add_task("run", total=total)
-            with user_errors():
-                result = simulate(
-                    scenario,
-                    freq=freq,
-                    workers=workers,
-                    backend=backend,
-                    address=address,
-                    keep_paths=plot,
-                    progress=functools.partial(bar.advance, task),
-                )
+        result = _simulate_with_progress(
+            scenario,
+            hide=quiet or as_json,
+            freq=freq,
+            workers=workers,
+            backend=backend,
+            address=address,
+            keep_paths=plot,
+        )
         result.save(target, command=" ".join(["btcsim", *sys.argv[1:]]))
         if plot:
             from simulator.viz.figures import figures_for_result
@@ -169,39 +223,10 @@ def run(
             write_figures(figures_for_result(result), target)
         summaries.append((result, target))
     if as_json:
-        emit_json(
-            [
-                {
-                    "scenario": r.scenario,
-                    "out": str(t),
-                    "meta": r.meta,
-                    "summary": summary_records(r.summary),
-                }
-                for r, t in summaries
-            ]
-        )
+        _emit_summaries_json(summaries)
         return
     if quiet:
         return
     for result, target in summaries:
         model = next(s for s in scenarios if s.name == result.scenario).model
-        out.print(_summary_table(result, "market", "market"))
-        for res in model.reserve:
-            out.print(_summary_table(result, res.name, "reserve"))
-        for op in model.mining:
-            out.print(_summary_table(result, op.name, "mining"))
-        c = result.meta["provenance_counts"]
-        out.print(
-            f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
-            f"{result.meta['start_date']} to {result.meta['end_date']}, "
-            f"{result.meta['seconds']:.1f} s. Inputs: {c['cited']} cited, "
-            f"{c['derived']} derived, {c['protocol']} protocol, {c['assumption']} "
-            f"assumptions (btcsim explain {result.meta['file']}).",
-            markup=False,
-        )
-        out.print(
-            f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json"
-            + (", *.png" if plot else "")
-            + ")",
-            markup=False,
-        )
+        _print_summary(result, target, model, plot)
