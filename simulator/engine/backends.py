@@ -53,15 +53,16 @@ from concurrent.futures import (
     Future,
     wait,
 )
-from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic
 
 import numpy as np
 
 from simulator.engine import plan as engine
+from simulator.engine.outcome import Finished, P, Packager, TaskError, VariantError, one_line
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.engine.pools import DASK_MISSING, Pool, open_pool
-from simulator.inputs.scenario import ResolvedScenario, ScenarioError
+from simulator.inputs.scenario import ResolvedScenario
 from simulator.inputs.schema import Scenario
 
 __all__ = [
@@ -97,73 +98,6 @@ def default_backend() -> str:
     return value
 
 
-@dataclass(frozen=True)
-class VariantError:
-    """A variant that could not be simulated.
-
-    Attributes
-    ----------
-    index : int
-        Position of the variant in the list given to :func:`run_many`.
-    name : str
-        Scenario name.
-    message : str
-        What went wrong, one line (``FILE: key: message`` for scenario errors).
-    error : BaseException or None
-        The exception itself, when it is available in this process.
-    """
-
-    index: int
-    name: str
-    message: str
-    error: BaseException | None = field(default=None, repr=False, compare=False)
-
-
-P = TypeVar("P")
-P_co = TypeVar("P_co", covariant=True)
-
-
-class Packager(Protocol[P_co]):
-    """Reduces a variant's assembled paths to what the caller keeps (picklable, module-level).
-
-    Called as ``package(name, model, plan, out, final, keep_paths, threads)``
-    with ``out (V, n_out, paths)`` float32 and ``final (F, paths)`` float64; it
-    runs in the parent process or, for whole-variant tasks, in a worker.
-    """
-
-    def __call__(
-        self,
-        name: str,
-        model: Scenario,
-        plan: Plan,
-        out: np.ndarray,
-        final: np.ndarray,
-        keep_paths: bool,
-        threads: int,
-    ) -> P_co:
-        """Package one variant."""
-        ...
-
-
-@dataclass(frozen=True)
-class Finished(Generic[P]):
-    """A variant that ran: its packaged outcome, and ``backend``, ``workers``, ``seconds``."""
-
-    packed: P
-    meta: dict[str, Any]
-
-
-class _TaskError(Exception):
-    """An exception in a worker, reduced to its one-line message (always picklable)."""
-
-
-def _message(exc: BaseException) -> str:
-    text = (
-        str(exc) if isinstance(exc, ScenarioError | _TaskError) else f"{type(exc).__name__}: {exc}"
-    )
-    return " ".join(text.split()) or type(exc).__name__
-
-
 def _run_variant(
     name: str, model: Scenario, plan: Plan, keep_paths: bool, package: Packager[P]
 ) -> tuple[P, int]:
@@ -189,7 +123,7 @@ def _blocks_task(
         plan = engine.plan(model, file, freq)
         parts = [engine.compute_block(model, plan, b) for b in range(first, stop)]
     except Exception as exc:
-        raise _TaskError(_message(exc)) from None
+        raise TaskError(one_line(exc)) from None
     return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
         [f for _, f in parts], axis=1
     )
@@ -221,7 +155,7 @@ def _variant_task(
         plan = engine.plan(model, file, freq)
         packed, n = _run_variant(name, model, plan, keep_paths, package)
     except Exception as exc:
-        raise _TaskError(_message(exc)) from None
+        raise TaskError(one_line(exc)) from None
     return index, packed, n
 
 
@@ -245,7 +179,7 @@ class _Run(Generic[P]):
         self.outcome[index] = Finished(packed, extra)
 
     def fail(self, index: int, exc: BaseException) -> None:
-        self.outcome[index] = VariantError(index, self.scenarios[index].name, _message(exc), exc)
+        self.outcome[index] = VariantError(index, self.scenarios[index].name, one_line(exc), exc)
 
     def tick(self, paths: int) -> None:
         if self.progress is not None:
@@ -422,7 +356,7 @@ def run_many(
         try:
             plans[i] = engine.plan(scenario.model, scenario.path, freq)
         except Exception as exc:
-            outcome[i] = VariantError(i, scenario.name, _message(exc), exc)
+            outcome[i] = VariantError(i, scenario.name, one_line(exc), exc)
     if plans:
         tasks = sum(engine.n_blocks(scenarios[i].model.scenario.paths) for i in plans)
         with open_pool(name, workers, address, tasks) as pool:
