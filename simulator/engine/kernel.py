@@ -180,165 +180,11 @@ class Reserves(NamedTuple):
     rule_gap: Ints  # minimum days between sales [days] (Q,)
 
 
-class State(NamedTuple):
-    """Per-path state of the day loop (reused across the paths of a block)."""
-
-    hold: Floats  # (R,) [BTC]
-    basis: Floats  # (R,) [USD]
-    peak: Floats  # (R,) highest value so far [USD]
-    fr: Floats  # (R, NF_R) reserve finals
-    fm: Floats  # (M, NF_M) mining finals
-    budget: Floats  # (K,) budget left [USD]
-    last_rule: Ints  # (Q,) day of each rule's last sale
-    running: Bools  # (M,) fleets running today
-    day_btc: Floats  # (M,) BTC mined today
-    day_cash: Floats  # (M,) cash cost today [USD]
-
-
 _share = njit(network_share, cache=True, nogil=True)
 _mined = njit(btc_mined_per_day, cache=True, nogil=True)
 _hashprice = njit(hashprice_usd_per_ph_day, cache=True, nogil=True)
 _breakeven = njit(breakeven_price_usd, cache=True, nogil=True)
 _revenue = njit(expected_revenue_usd_per_day, cache=True, nogil=True)
-
-
-@njit(cache=True, nogil=True)
-def _new_state(n_ops: int, n_res: int, n_prog: int, n_rules: int) -> State:
-    return State(
-        np.empty(n_res), np.empty(n_res), np.empty(n_res), np.empty((n_res, NF_R)),
-        np.empty((n_ops, NF_M)), np.empty(n_prog), np.empty(n_rules, dtype=np.int64),
-        np.empty(n_ops, dtype=np.bool_), np.empty(n_ops), np.empty(n_ops),
-    )  # fmt: skip
-
-
-@njit(cache=True, nogil=True)
-def _reset(s: State, res: Reserves, start_price: float) -> None:
-    for r in range(s.hold.shape[0]):
-        s.hold[r] = res.hold0[r]
-        s.basis[r] = res.basis0[r]
-        s.peak[r] = res.hold0[r] * start_price
-    s.fr[:, :] = 0.0
-    s.fm[:, :] = 0.0
-    s.budget[:] = res.prog_budget
-    s.last_rule[:] = NEVER_SOLD_DAY
-
-
-@njit(cache=True, nogil=True)
-def _fleets_on(
-    fleet: Fleet, t: int, rest: float, dif: float, reward: float, px: float, running: Bools
-) -> float:
-    """Decide which fleets run today; return the total network hashrate [EH/s]."""
-    total = rest
-    for m in range(running.shape[0]):
-        own = fleet.own_ths[m, t] * EHS_PER_THS
-        running[m] = own > 0.0
-        if running[m] and fleet.shutdown[m]:
-            if _revenue(own, dif, reward, fleet.pool_fee[m], px) < fleet.energy[m, t]:
-                running[m] = False
-        if running[m] and fleet.adds[m]:
-            total += own
-    return total
-
-
-@njit(cache=True, nogil=True)
-def _mine(fleet: Fleet, t: int, px: float, total: float, issued: float, s: State) -> None:
-    """Credit each fleet its BTC, apply its disposal policy, fill its reserve."""
-    for m in range(s.running.shape[0]):
-        on = s.running[m]
-        own = fleet.own_ths[m, t] * EHS_PER_THS if on else 0.0
-        share = _share(own, total)
-        btc = float(_mined(share, issued, fleet.pool_fee[m]))
-        energy = fleet.energy[m, t] if on else 0.0
-        cash = fleet.opex[m, t] + energy
-        code = fleet.disposal[m]
-        sold, paid = dispose_mined(btc, cash, px, code)
-        r = fleet.reserve[m]
-        if r >= 0 and code != SELL_ALL:
-            s.hold[r], s.basis[r] = credit(s.hold[r], s.basis[r], btc - sold, paid)
-        f = s.fm[m]
-        f[M_MINED] += btc
-        f[M_REVENUE] += btc * px
-        f[M_ENERGY] += energy
-        f[M_OPEX] += fleet.opex[m, t]
-        f[M_SOLD] += sold
-        f[M_KEPT] += btc - sold
-        f[M_UNCOVERED] += paid
-        f[M_DAYS] += 1.0 if on else 0.0
-        f[M_SHARE] += share
-        s.day_btc[m] = btc
-        s.day_cash[m] = cash
-
-
-@njit(cache=True, nogil=True)
-def _trade(res: Reserves, t: int, px: float, s: State) -> None:
-    """Purchases, scheduled sales, then sell rules of every reserve."""
-    for k in range(s.budget.shape[0]):
-        r = res.prog_reserve[k]
-        btc, usd = purchase(res.prog_btc[k, t], res.prog_usd[k, t], px, s.budget[k])
-        s.budget[k] -= usd
-        s.hold[r], s.basis[r] = credit(s.hold[r], s.basis[r], btc, usd)
-        s.fr[r, R_BOUGHT] += btc
-        s.fr[r, R_SPENT] += usd
-    for r in range(s.hold.shape[0]):
-        s.hold[r], s.basis[r], sold = scheduled_sale(s.hold[r], s.basis[r], res.sale_btc[r, t])
-        if sold > 0.0:
-            s.fr[r, R_SOLD] += sold
-            s.fr[r, R_RECEIVED] += sold * px
-    for q in range(s.last_rule.shape[0]):
-        r = res.rule_reserve[q]
-        if sell_rule_due(px, res.rule_above[q], t, s.last_rule[q], res.rule_gap[q], s.hold[r]):
-            s.hold[r], s.basis[r], sold = sell_fraction(s.hold[r], s.basis[r], res.rule_fraction[q])
-            s.fr[r, R_SOLD] += sold
-            s.fr[r, R_RECEIVED] += sold * px
-            s.last_rule[q] = t
-    for r in range(s.hold.shape[0]):
-        s.peak[r], s.fr[r, R_DRAWDOWN] = update_drawdown(
-            s.hold[r] * px, s.peak[r], s.fr[r, R_DRAWDOWN]
-        )
-
-
-@njit(cache=True, nogil=True)
-def _record(
-    out: np.ndarray, k: int, p: int, t: int, px: float, total: float, dif: float,
-    reward: float, fleet: Fleet, s: State,
-) -> None:  # fmt: skip
-    """Write the state of output day ``k`` of path ``p``."""
-    out[V_PRICE, k, p] = px
-    out[V_HASHRATE, k, p] = total
-    out[V_DIFFICULTY, k, p] = dif
-    n_ops = s.running.shape[0]
-    for m in range(n_ops):
-        b = N_MARKET + NV_M * m
-        own = fleet.own_ths[m, t] * EHS_PER_THS if s.running[m] else 0.0
-        btc = s.day_btc[m]
-        out[b + V_BTC_DAY, k, p] = btc
-        out[b + V_MINED, k, p] = s.fm[m, M_MINED]
-        out[b + V_SHARE, k, p] = _share(own, total)
-        out[b + V_HASHPRICE, k, p] = _hashprice(dif, reward, px)
-        out[b + V_BREAKEVEN, k, p] = _breakeven(s.day_cash[m], btc) if btc > 0 else np.inf
-        out[b + V_MARGIN, k, p] = s.fm[m, M_REVENUE] - s.fm[m, M_ENERGY] - s.fm[m, M_OPEX]
-    for r in range(s.hold.shape[0]):
-        b = N_MARKET + NV_M * n_ops + NV_R * r
-        out[b + V_HOLD, k, p] = s.hold[r]
-        out[b + V_VALUE, k, p] = s.hold[r] * px
-        out[b + V_BASIS, k, p] = s.basis[r]
-        out[b + V_BELOW, k, p] = 1.0 if below_cost(s.hold[r], s.basis[r], px) else 0.0
-
-
-@njit(cache=True, nogil=True)
-def _finals(final: np.ndarray, p: int, px: float, n_days: int, s: State) -> None:
-    """Write the horizon values of path ``p`` (``px``: the last day's price [USD])."""
-    n_ops = s.fm.shape[0]
-    for m in range(n_ops):
-        for j in range(NF_M):
-            final[m * NF_M + j, p] = s.fm[m, j]
-        final[m * NF_M + M_SHARE, p] = s.fm[m, M_SHARE] / n_days
-    for r in range(s.hold.shape[0]):
-        s.fr[r, R_HOLD] = s.hold[r]
-        s.fr[r, R_VALUE] = s.hold[r] * px
-        s.fr[r, R_BASIS] = s.basis[r]
-        for j in range(NF_R):
-            final[NF_M * n_ops + NF_R * r + j, p] = s.fr[r, j]
 
 
 @njit(cache=True, nogil=True)
@@ -372,29 +218,136 @@ def run_block(
     final : ndarray (F, n)
         Final per-path metrics (written).
     """
-    n_paths, n_days = market.price.shape
-    s = _new_state(
-        fleet.own_ths.shape[0],
-        reserves.hold0.shape[0],
-        reserves.prog_reserve.shape[0],
-        reserves.rule_reserve.shape[0],
-    )
+    # The named tuples are unpacked once: numba increfs an array each time it is taken
+    # from a tuple or passed to a function, which in the day loop cost 7x the run time.
+    # Step functions called per day therefore take and return scalars only.
+    price, rest_ehs = market.price, market.rest_ehs
+    fees = chain.fees
+    own_ths, energy_usd, opex_usd = fleet.own_ths, fleet.energy, fleet.opex
+    pool_fee, adds, disposal, to_reserve, shutdown = (
+        fleet.pool_fee, fleet.adds, fleet.disposal, fleet.reserve, fleet.shutdown
+    )  # fmt: skip
+    prog_reserve, prog_btc, prog_usd = reserves.prog_reserve, reserves.prog_btc, reserves.prog_usd
+    sale_btc = reserves.sale_btc
+    rule_reserve, rule_above = reserves.rule_reserve, reserves.rule_above
+    rule_fraction, rule_gap = reserves.rule_fraction, reserves.rule_gap
+    n_paths, n_days = price.shape
+    n_ops, n_res = own_ths.shape[0], reserves.hold0.shape[0]
+    n_prog, n_rules, n_out = prog_reserve.shape[0], rule_reserve.shape[0], out_days.shape[0]
+    hold, basis, peak = np.empty(n_res), np.empty(n_res), np.empty(n_res)
+    fr, fm = np.empty((n_res, NF_R)), np.empty((n_ops, NF_M))
+    budget, last_rule = np.empty(n_prog), np.empty(n_rules, dtype=np.int64)
+    running = np.empty(n_ops, dtype=np.bool_)
+    day_btc, day_cash = np.empty(n_ops), np.empty(n_ops)
     for p in range(n_paths):
-        _reset(s, reserves, market.start_price)
+        for r in range(n_res):
+            hold[r] = reserves.hold0[r]
+            basis[r] = reserves.basis0[r]
+            peak[r] = reserves.hold0[r] * market.start_price
+        fr[:, :] = 0.0
+        fm[:, :] = 0.0
+        budget[:] = reserves.prog_budget
+        last_rule[:] = NEVER_SOLD_DAY
         pos, dif, ep = chain.position, chain.difficulty, chain.epoch_start
         ep_day = chain.epoch_start_day
         subsidy, halving = subsidy_at(pos), next_halving(pos)
         k_out = 0
         for t in range(n_days):
-            px = market.price[p, t]
-            fee = chain.fees[t]
-            total = _fleets_on(fleet, t, market.rest_ehs[p, t], dif, subsidy + fee, px, s.running)
+            px = price[p, t]
+            fee = fees[t]
+            # which fleets run today, and the network's total hashrate [EH/s]
+            total = rest_ehs[p, t]
+            for m in range(n_ops):
+                own = own_ths[m, t] * EHS_PER_THS
+                running[m] = own > 0.0
+                if running[m] and shutdown[m]:
+                    if _revenue(own, dif, subsidy + fee, pool_fee[m], px) < energy_usd[m, t]:
+                        running[m] = False
+                if running[m] and adds[m]:
+                    total += own
             pos, dif, ep, ep_day, issued, subsidy, halving = chain_day_issued(
                 pos, dif, ep, ep_day, t, total, fee, subsidy, halving
             )
-            _mine(fleet, t, px, total, issued, s)
-            _trade(reserves, t, px, s)
-            if k_out < out_days.shape[0] and out_days[k_out] == t:
-                _record(out, k_out, p, t, px, total, dif, subsidy + fee, fleet, s)
+            # each fleet's BTC, its disposal policy, and its reserve
+            for m in range(n_ops):
+                on = running[m]
+                own = own_ths[m, t] * EHS_PER_THS if on else 0.0
+                share = _share(own, total)
+                btc = float(_mined(share, issued, pool_fee[m]))
+                energy = energy_usd[m, t] if on else 0.0
+                cash = opex_usd[m, t] + energy
+                code = disposal[m]
+                sold, paid = dispose_mined(btc, cash, px, code)
+                r = to_reserve[m]
+                if r >= 0 and code != SELL_ALL:
+                    hold[r], basis[r] = credit(hold[r], basis[r], btc - sold, paid)
+                fm[m, M_MINED] += btc
+                fm[m, M_REVENUE] += btc * px
+                fm[m, M_ENERGY] += energy
+                fm[m, M_OPEX] += opex_usd[m, t]
+                fm[m, M_SOLD] += sold
+                fm[m, M_KEPT] += btc - sold
+                fm[m, M_UNCOVERED] += paid
+                fm[m, M_DAYS] += 1.0 if on else 0.0
+                fm[m, M_SHARE] += share
+                day_btc[m] = btc
+                day_cash[m] = cash
+            # purchases, scheduled sales, sell rules, drawdown
+            for k in range(n_prog):
+                r = prog_reserve[k]
+                btc, usd = purchase(prog_btc[k, t], prog_usd[k, t], px, budget[k])
+                budget[k] -= usd
+                hold[r], basis[r] = credit(hold[r], basis[r], btc, usd)
+                fr[r, R_BOUGHT] += btc
+                fr[r, R_SPENT] += usd
+            for r in range(n_res):
+                hold[r], basis[r], sold = scheduled_sale(hold[r], basis[r], sale_btc[r, t])
+                if sold > 0.0:
+                    fr[r, R_SOLD] += sold
+                    fr[r, R_RECEIVED] += sold * px
+            for q in range(n_rules):
+                r = rule_reserve[q]
+                if sell_rule_due(px, rule_above[q], t, last_rule[q], rule_gap[q], hold[r]):
+                    hold[r], basis[r], sold = sell_fraction(hold[r], basis[r], rule_fraction[q])
+                    fr[r, R_SOLD] += sold
+                    fr[r, R_RECEIVED] += sold * px
+                    last_rule[q] = t
+            for r in range(n_res):
+                peak[r], fr[r, R_DRAWDOWN] = update_drawdown(
+                    hold[r] * px, peak[r], fr[r, R_DRAWDOWN]
+                )
+            if k_out < n_out and out_days[k_out] == t:
+                out[V_PRICE, k_out, p] = px
+                out[V_HASHRATE, k_out, p] = total
+                out[V_DIFFICULTY, k_out, p] = dif
+                for m in range(n_ops):
+                    b = N_MARKET + NV_M * m
+                    own = own_ths[m, t] * EHS_PER_THS if running[m] else 0.0
+                    btc = day_btc[m]
+                    out[b + V_BTC_DAY, k_out, p] = btc
+                    out[b + V_MINED, k_out, p] = fm[m, M_MINED]
+                    out[b + V_SHARE, k_out, p] = _share(own, total)
+                    out[b + V_HASHPRICE, k_out, p] = _hashprice(dif, subsidy + fee, px)
+                    out[b + V_BREAKEVEN, k_out, p] = (
+                        _breakeven(day_cash[m], btc) if btc > 0 else np.inf
+                    )
+                    out[b + V_MARGIN, k_out, p] = fm[m, M_REVENUE] - fm[m, M_ENERGY] - fm[m, M_OPEX]
+                for r in range(n_res):
+                    b = N_MARKET + NV_M * n_ops + NV_R * r
+                    out[b + V_HOLD, k_out, p] = hold[r]
+                    out[b + V_VALUE, k_out, p] = hold[r] * px
+                    out[b + V_BASIS, k_out, p] = basis[r]
+                    out[b + V_BELOW, k_out, p] = 1.0 if below_cost(hold[r], basis[r], px) else 0.0
                 k_out += 1
-        _finals(final, p, market.price[p, n_days - 1], n_days, s)
+        # horizon values
+        last = price[p, n_days - 1]
+        for m in range(n_ops):
+            for j in range(NF_M):
+                final[m * NF_M + j, p] = fm[m, j]
+            final[m * NF_M + M_SHARE, p] = fm[m, M_SHARE] / n_days
+        for r in range(n_res):
+            fr[r, R_HOLD] = hold[r]
+            fr[r, R_VALUE] = hold[r] * last
+            fr[r, R_BASIS] = basis[r]
+            for j in range(NF_R):
+                final[NF_M * n_ops + NF_R * r + j, p] = fr[r, j]
