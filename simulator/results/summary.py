@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.engine.kernel import MINING_FINALS
 from simulator.engine.plan import Plan
 from simulator.inputs.schema import Scenario
 from simulator.results.metrics import metric
@@ -42,7 +43,11 @@ def summary_and_path_metrics(
         values the summary's percentiles are taken over (what
         :func:`simulator.analysis.compare.compare` compares path by path).
     """
-    f = {key: final[i] for i, key in enumerate(plan.finals)}
+    # Finals by kind: a reserve and a mining operation may share a name (the baseline's
+    # "pakistan"), and both record btc_sold_btc. Plan.finals lists mining first.
+    n_mining = len(model.mining) * len(MINING_FINALS)
+    fm = {key: final[i] for i, key in enumerate(plan.finals[:n_mining])}
+    fr = {key: final[n_mining + i] for i, key in enumerate(plan.finals[n_mining:])}
     v = {key: out[i, -1] for i, key in enumerate(plan.variables)}
     years = plan.n_days / 365.25
     rows: list[dict[str, Any]] = []
@@ -60,34 +65,34 @@ def summary_and_path_metrics(
     bench = model.scenario.benchmark_usd
     for res in model.reserve:
         e = res.name
-        value, basis = f[(e, "value_usd")], f[(e, "cost_basis_usd")]
-        add(e, "holdings_btc", f[(e, "holdings_btc")])
+        value, basis = fr[(e, "value_usd")], fr[(e, "cost_basis_usd")]
+        add(e, "holdings_btc", fr[(e, "holdings_btc")])
         add(e, "value_usd", value)
         add(e, "cost_basis_usd", basis)
         add(e, "prob_below_cost", (value < basis).astype(float))
-        add(e, "max_drawdown", f[(e, "max_drawdown")])
-        add(e, "btc_bought_btc", f[(e, "btc_bought_btc")])
-        add(e, "usd_spent_usd", f[(e, "usd_spent_usd")])
+        add(e, "max_drawdown", fr[(e, "max_drawdown")])
+        add(e, "btc_bought_btc", fr[(e, "btc_bought_btc")])
+        add(e, "usd_spent_usd", fr[(e, "usd_spent_usd")])
         if bench:
             add(e, "value_share_of_benchmark", value / bench)
     for i, op in enumerate(model.mining):
         e = op.name
-        mined = f[(e, "btc_mined_btc")]
-        cash = f[(e, "energy_cost_usd")] + f[(e, "other_opex_usd")]
+        mined = fm[(e, "btc_mined_btc")]
+        cash = fm[(e, "energy_cost_usd")] + fm[(e, "other_opex_usd")]
         depreciation = float(plan.depreciation[i].sum())
         with np.errstate(divide="ignore", invalid="ignore"):
             add(e, "btc_mined_btc", mined)
             add(e, "btc_mined_per_year_btc", mined / years)
-            add(e, "btc_kept_btc", f[(e, "btc_kept_btc")])
-            add(e, "btc_sold_btc", f[(e, "btc_sold_btc")])
-            add(e, "revenue_usd", f[(e, "revenue_usd")])
-            add(e, "energy_cost_usd", f[(e, "energy_cost_usd")])
-            add(e, "other_opex_usd", f[(e, "other_opex_usd")])
+            add(e, "btc_kept_btc", fm[(e, "btc_kept_btc")])
+            add(e, "btc_sold_btc", fm[(e, "btc_sold_btc")])
+            add(e, "revenue_usd", fm[(e, "revenue_usd")])
+            add(e, "energy_cost_usd", fm[(e, "energy_cost_usd")])
+            add(e, "other_opex_usd", fm[(e, "other_opex_usd")])
             add(e, "capex_usd", float(plan.capex[i].sum()))
-            add(e, "margin_usd", f[(e, "revenue_usd")] - cash)
+            add(e, "margin_usd", fm[(e, "revenue_usd")] - cash)
             add(e, "cash_cost_per_btc_usd", cash / mined)
             add(e, "cost_per_btc_usd", (cash + depreciation) / mined)
             add(e, "breakeven_price_usd", v[(e, "breakeven_price_usd")])
-            add(e, "mean_network_share", f[(e, "mean_network_share")])
-            add(e, "uncovered_cash_usd", f[(e, "uncovered_cash_usd")])
+            add(e, "mean_network_share", fm[(e, "mean_network_share")])
+            add(e, "uncovered_cash_usd", fm[(e, "uncovered_cash_usd")])
     return pd.DataFrame(rows), pd.DataFrame(per_path)
