@@ -8,6 +8,7 @@ A :class:`MetricRef` names one horizon statistic (``reserve.pakistan.value_usd.p
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -241,8 +242,14 @@ def variant(
     ScenarioError
         If an override names an unknown key or gives an invalid value.
     """
-    extra = [f"scenario.name={json.dumps(name)}"] if name is not None else []
-    return resolve(apply_overrides(base.raw, [*sets, *extra]), base.path)
+    resolved = resolve(apply_overrides(base.raw, list(sets)), base.path)
+    if name is None:
+        return resolved
+    # A variant's name is a label ("base[key=value]"), set after validation: the schema's
+    # rule for names a user writes (one safe folder name) is not meant for it, and every
+    # folder a variant is saved in goes through safe_name.
+    meta = resolved.model.scenario.model_copy(update={"name": name})
+    return dataclasses.replace(resolved, model=resolved.model.model_copy(update={"scenario": meta}))
 
 
 def toml_literal(value: Any) -> str:

@@ -141,7 +141,11 @@ def _validation_error(exc: ValidationError, file: str, raw: Mapping[str, Any]) -
         return ScenarioError(file, key, "missing required key")
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        msg = "use lowercase letters, digits and _, starting with a letter"
+        msg = (
+            "use letters, digits, _ and - (it names the results folder, so no / or .)"
+            if key == "scenario.name"
+            else "use lowercase letters, digits and _, starting with a letter"
+        )
     if isinstance(got, dict | list) or got is None:
         return ScenarioError(file, key, msg)
     return ScenarioError(file, key, f"{msg} (got {got!r})")

@@ -31,7 +31,7 @@ from simulator.inputs.market_schema import (
     PriceSpec,
     Shock,
 )
-from simulator.inputs.schema_types import Date, Name, Share, StrictModel
+from simulator.inputs.schema_types import Date, Name, ScenarioName, Share, StrictModel
 
 __all__ = [
     "PRICE_MODELS",
@@ -59,7 +59,9 @@ __all__ = [
 class Meta(StrictModel):
     """The ``[scenario]`` table: identity, calendar and Monte Carlo settings."""
 
-    name: str = Field(min_length=1, description="short scenario name")
+    name: ScenarioName = Field(
+        description="short scenario name; it names the results folder, so letters, digits, _ and -"
+    )
     description: str = Field("", description="one paragraph for readers")
     question: str = Field("", description="the what-if question the scenario asks")
     start_date: Date = Field(description="first simulated day is the day after this date")

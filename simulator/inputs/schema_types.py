@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Date", "Name", "Share", "StrictModel"]
+__all__ = ["Date", "Name", "ScenarioName", "Share", "StrictModel"]
 
 
 def _to_date(value: object) -> object:
@@ -26,6 +26,10 @@ def _to_date(value: object) -> object:
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 #: An entity name: lowercase letters, digits and ``_``, starting with a letter.
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+#: A scenario's name: it names the results folder (``results/NAME``), so it is one
+#: path component of letters, digits, ``_`` and ``-`` that cannot climb out of it
+#: (no ``/``, ``.``, ``..`` or absolute path).
+ScenarioName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=80)]
 #: A share in ``(0, 1]``.
 Share = Annotated[float, Field(gt=0, le=1)]
 
