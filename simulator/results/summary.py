@@ -19,14 +19,7 @@ from simulator.inputs.schema import Scenario
 from simulator.results.metrics import metric
 from simulator.results.result import summary_rows
 
-__all__ = ["summary_frame", "summary_and_path_metrics"]
-
-
-def summary_frame(
-    name: str, model: Scenario, plan: Plan, out: np.ndarray, final: np.ndarray
-) -> pd.DataFrame:
-    """Build the summary frame (one row per entity and metric)."""
-    return summary_and_path_metrics(name, model, plan, out, final)[0]
+__all__ = ["summary_and_path_metrics"]
 
 
 def summary_and_path_metrics(
