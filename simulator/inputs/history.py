@@ -20,6 +20,12 @@ named ``date`` (sorted, no duplicates) and the columns of
 suffix. Rows without a price (Coin Metrics' first 18 months) are dropped.
 Missing days are allowed but reported in ``frame.attrs["gaps"]``.
 
+History files and the ``csv`` models' path files (:func:`load_paths`) are read
+by :mod:`simulator.inputs.csv_files`, with the same rules for both: a regular
+file of at most 64 MiB, UTF-8, one value per header field, dates strictly
+increasing. Every problem is one :class:`HistoryError` line naming the file
+and the line.
+
 This module reads files; it sits at the edge with the CLI (DESIGN.md s. 1)
 and no model module imports it.
 
@@ -39,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.inputs.csv_files import parse_dates, read_table
 from simulator.inputs.errors import HistoryError
 
 __all__ = [
@@ -64,6 +71,9 @@ STANDARD_COLUMNS: dict[str, str] = {
 }
 
 _TH_PER_EH = 1e6
+#: Standard columns that must be > 0; the others (counts of coins and blocks) must be >= 0.
+_POSITIVE = frozenset({"price_usd", "hashrate_ehs", "difficulty"})
+_RANGE = {True: "must be > 0", False: "must be >= 0"}
 # source column -> (standard column, factor to the standard unit)
 _LAYOUTS: dict[str, tuple[str, dict[str, tuple[str, float]]]] = {
     "coinmetrics": (
@@ -94,22 +104,6 @@ _LAYOUTS: dict[str, tuple[str, dict[str, tuple[str, float]]]] = {
 }
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-def _dates(column: pd.Series, name: str, shown: str) -> pd.DatetimeIndex:
-    """Parse ``YYYY-MM-DD`` (optionally followed by a time: ``T...`` or a space)."""
-    text = column.str.strip()
-    rest = text.str[10:]
-    ok_rest = (rest == "") | rest.str.startswith("T") | rest.str.startswith(" ")
-    dates = pd.to_datetime(text.str[:10].where(ok_rest), format="%Y-%m-%d", errors="coerce")
-    if dates.isna().any():
-        bad = column.iloc[int(np.flatnonzero(dates.isna().to_numpy())[0])]
-        raise HistoryError(shown, f"{name}: not a date (got {bad!r}, expected YYYY-MM-DD)")
-    return pd.DatetimeIndex(dates, name="date")
-
-
 def _layout(columns: list[str], shown: str) -> tuple[str, str, dict[str, tuple[str, float]]]:
     if "time" in columns and "PriceUSD" in columns:
         date_col, mapping = _LAYOUTS["coinmetrics"]
@@ -124,6 +118,12 @@ def _layout(columns: list[str], shown: str) -> tuple[str, str, dict[str, tuple[s
         "missing columns: expected Coin Metrics (time, PriceUSD, ...) or "
         f"date, price_usd[, hashrate_ehs] (got {found})",
     )
+
+
+def _kept(columns: list[str], shown: str) -> list[str]:
+    """The date column and the mapped columns of the header's layout (the rest is not kept)."""
+    _, date_col, mapping = _layout(columns, shown)
+    return [date_col, *(src for src in mapping if src in columns)]
 
 
 def find_gaps(index: pd.DatetimeIndex) -> list[tuple[dt.date, dt.date, int]]:
@@ -164,37 +164,23 @@ def load_history(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     HistoryError
-        If the file is missing or unreadable, lacks the date or price column,
-        has unparseable or duplicate dates, dates out of order, or a price
-        (or hashrate) that is not a positive number.
+        If the file cannot be read as CSV (see
+        :func:`simulator.inputs.csv_files.read_table`: not a regular file,
+        too big, not UTF-8, a record with more or fewer fields than the
+        header), lacks the date or price column, has unparseable or duplicate
+        dates or dates out of order, or a value that is not a number or is out
+        of range (price, hashrate and difficulty > 0, the counts >= 0). The
+        message names the line.
     """
     path = Path(path)
     shown = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
-    except FileNotFoundError:
-        raise HistoryError(shown, "file not found") from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise HistoryError(shown, f"cannot read CSV ({_one_line(exc)})") from None
-    except pd.errors.EmptyDataError:
-        raise HistoryError(shown, "the file is empty") from None
-    fmt, date_col, mapping = _layout([str(c).strip() for c in raw.columns], shown)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_table(path, lambda columns: _kept(columns, shown))
+    fmt, date_col, mapping = _layout(list(raw.columns), shown)
     price_col = next(src for src, (std, _) in mapping.items() if std == "price_usd")
     raw = raw[raw[price_col].str.strip() != ""]
     if raw.empty:
         raise HistoryError(shown, "no rows with a price")
-    index = _dates(raw[date_col], date_col, shown)
-    if index.has_duplicates:
-        raise HistoryError(
-            shown, f"{date_col}: duplicate date {index[index.duplicated()][0].date()}"
-        )
-    if not index.is_monotonic_increasing:
-        i = int(np.flatnonzero(np.diff(index.values) < np.timedelta64(0))[0])
-        raise HistoryError(
-            shown,
-            f"{date_col}: dates out of order ({index[i].date()} before {index[i + 1].date()})",
-        )
+    index = parse_dates(raw[date_col], shown)
     frame = pd.DataFrame(index=index)
     for src, (std, factor) in mapping.items():
         if src not in raw.columns or std in frame.columns:
@@ -202,20 +188,18 @@ def load_history(path: str | Path) -> pd.DataFrame:
         text = raw[src].str.strip()
         values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(np.float64)
         # Blank cells are allowed (Coin Metrics leaves early fields empty); text that
-        # is not a number, and infinities, are errors.
+        # is not a number, infinities and values out of range are errors.
         bad = (np.isnan(values) & (text != "").to_numpy()) | np.isinf(values)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        low = values <= 0 if std in _POSITIVE else values < 0
+        if (bad | low).any():
+            row = int(np.flatnonzero(bad | low)[0])  # the first line at fault
+            what = "not a number" if bad[row] else _RANGE[std in _POSITIVE]
             raise HistoryError(
-                shown, f"{src}: not a number on {index[row].date()} (got {raw[src].iloc[row]!r})"
+                shown,
+                f"line {raw.index[row]}: {src}: {what} on {index[row].date()} "
+                f"(got {raw[src].iloc[row]!r})",
             )
         frame[std] = values * factor
-    for std in ("price_usd", "hashrate_ehs"):
-        if std in frame.columns and (frame[std] <= 0).any():
-            day = frame.index[np.flatnonzero((frame[std] <= 0).to_numpy())[0]].date()
-            raise HistoryError(
-                shown, f"{std}: must be > 0 (got {frame.loc[str(day), std]} on {day})"
-            )
     frame = frame[[c for c in STANDARD_COLUMNS if c in frame.columns]]
     frame.attrs.update(source=path.name, format=fmt, gaps=find_gaps(index))
     return frame
@@ -285,22 +269,20 @@ def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``date`` (sorted, unique); one float column per path.
+        Indexed by ``date`` (strictly increasing, as in the file); one float
+        column per path.
 
     Raises
     ------
     HistoryError
-        Missing file or column, bad or duplicate dates, non-positive values.
+        If the file cannot be read as CSV (as for :func:`load_history`), a
+        column is missing, a date is bad, repeated or out of order (the rows
+        are not sorted for you, as history files are not), a value is not a
+        positive number, or there are fewer than two rows. The message names
+        the line.
     """
-    path = Path(path)
     shown = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
-    except FileNotFoundError:
-        raise HistoryError(shown, "file not found") from None
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise HistoryError(shown, f"cannot read CSV ({_one_line(exc)})") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_table(path)
     date_col = next((c for c in ("date", "time") if c in raw.columns), None)
     if date_col is None:
         raise HistoryError(shown, f"missing column: date (got {', '.join(raw.columns)})")
@@ -311,12 +293,8 @@ def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
         values = [column]
     if not values:
         raise HistoryError(shown, "no value columns beside the date")
-    index = _dates(raw[date_col], date_col, shown)
-    if index.has_duplicates:
-        raise HistoryError(
-            shown, f"{date_col}: duplicate date {index[index.duplicated()][0].date()}"
-        )
-    frame = pd.DataFrame(index=index)
+    index = parse_dates(raw[date_col], shown)  # the same date rules as load_history
+    columns: dict[str, np.ndarray] = {}
     for c in values:
         numbers = pd.to_numeric(raw[c].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
         bad_rows = np.flatnonzero(~np.isfinite(numbers) | (numbers <= 0))
@@ -324,12 +302,13 @@ def load_paths(path: str | Path, column: str | None = None) -> pd.DataFrame:
             r = int(bad_rows[0])
             raise HistoryError(
                 shown,
-                f"{c}: must be a positive number (got {raw[c].iloc[r]!r} on {index[r].date()})",
+                f"line {raw.index[r]}: {c}: must be a positive number "
+                f"(got {raw[c].iloc[r]!r} on {index[r].date()})",
             )
-        frame[c] = numbers
-    if len(frame) < 2:
+        columns[c] = numbers
+    if len(index) < 2:
         raise HistoryError(shown, "need at least two dated rows")
-    return frame.sort_index()
+    return pd.DataFrame(columns, index=index)  # at once: no fragmentation warning
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
