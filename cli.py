@@ -14,6 +14,7 @@ import typer
 
 from simulator.cli import inputs, run
 from simulator.cli.compare import compare_cmd
+from simulator.cli.entry import exit_app
 from simulator.cli.history import backtest, calibrate, history_app
 from simulator.cli.report import report_cmd
 from simulator.cli.sweep import sensitivity_cmd, sweep_cmd
@@ -61,8 +62,8 @@ app.command("sensitivity")(sensitivity_cmd)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: exit code 2 for bad input, 130 on Ctrl-C."""
+    exit_app(app)
 
 
 _: Callable[[], None] = main

@@ -25,7 +25,7 @@ optional Sobol indices) share the helpers of :mod:`simulator.analysis.variants`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,12 +48,12 @@ from simulator.analysis.variants import (
     parse_metric,
     run_variants,
     safe_name,
-    write_atomic,
     write_json,
 )
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
 from simulator.results.metrics import higher_is_better
+from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.result import Result
 
 __all__ = [
@@ -296,11 +296,24 @@ class Comparison:
             "files": self.files,
         }
 
-    def save(self, directory: str | Path, command: str | None = None, each: bool = False) -> Path:
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        each: bool = False,
+        *,
+        if_exists: IfExists = "error",
+        extra: Callable[[Path], list[str]] | None = None,
+        label: str | None = None,
+    ) -> Path:
         """Write ``comparison.csv``, ``inputs_diff.csv`` and ``manifest.json`` atomically.
 
         With ``each``, every scenario's own result folder is written too, under
         ``scenarios/NAME``.
+
+        ``if_exists``, ``extra`` and ``label`` are as for
+        :meth:`simulator.results.result.Result.save`: what to do with an
+        earlier result there, more files to write (figures), the name in errors.
         """
 
         def write(tmp: Path) -> None:
@@ -311,9 +324,10 @@ class Comparison:
                 for r in self.results:
                     r.save(tmp / "scenarios" / safe_name(r.scenario), command=command)
                     self.files.append(f"scenarios/{safe_name(r.scenario)}/")
+            self.files += extra(tmp) if extra is not None else []
             write_json(tmp / "manifest.json", self.manifest(command))
 
-        return write_atomic(directory, write)
+        return publish_folder(directory, write, if_exists, label)
 
 
 def check_unique_names(scenarios: Sequence[ResolvedScenario]) -> None:

@@ -24,6 +24,7 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,10 @@ from simulator.analysis.variants import (
     run_variants,
     toml_literal,
     variant,
-    write_atomic,
     write_json,
 )
 from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
+from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.result import Result
 
 __all__ = [
@@ -251,8 +252,21 @@ class Sensitivity:
             "files": self.files,
         }
 
-    def save(self, directory: str | Path, command: str | None = None) -> Path:
-        """Write ``sensitivity.csv`` (+ ``sobol.csv``) and ``manifest.json`` atomically."""
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        *,
+        if_exists: IfExists = "error",
+        extra: Callable[[Path], list[str]] | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Write ``sensitivity.csv`` (+ ``sobol.csv``) and ``manifest.json`` atomically.
+
+        ``if_exists``, ``extra`` and ``label`` are as for
+        :meth:`simulator.results.result.Result.save`: what to do with an
+        earlier result there, more files to write (figures), the name in errors.
+        """
 
         def write(tmp: Path) -> None:
             self.files = ["sensitivity.csv", "manifest.json"]
@@ -260,9 +274,10 @@ class Sensitivity:
             if self.sobol is not None:
                 self.sobol.to_csv(tmp / "sobol.csv", index=False)
                 self.files.insert(1, "sobol.csv")
+            self.files += extra(tmp) if extra is not None else []
             write_json(tmp / "manifest.json", self.manifest(command))
 
-        return write_atomic(directory, write)
+        return publish_folder(directory, write, if_exists, label)
 
 
 def _sobol_frame(plan: SensitivityPlan, outcome: list[Result | str]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ value, a missing file) gets a row with its ``error`` and the others complete.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,11 @@ from simulator.analysis.variants import (
     parse_metric,
     run_variants,
     variant,
-    write_atomic,
     write_json,
 )
 from simulator.analysis.vary import Vary, parse_vary
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
+from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.result import Result
 
 __all__ = ["Vary", "Sweep", "SweepPlan", "parse_vary", "plan_sweep", "run_sweep", "sweep"]
@@ -224,8 +224,21 @@ class Sweep:
             "files": self.files,
         }
 
-    def save(self, directory: str | Path, command: str | None = None) -> Path:
-        """Write ``sweep.csv`` (+ ``heatmap.csv``) and ``manifest.json`` atomically."""
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        *,
+        if_exists: IfExists = "error",
+        extra: Callable[[Path], list[str]] | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Write ``sweep.csv`` (+ ``heatmap.csv``) and ``manifest.json`` atomically.
+
+        ``if_exists``, ``extra`` and ``label`` are as for
+        :meth:`simulator.results.result.Result.save`: what to do with an
+        earlier result there, more files to write (figures), the name in errors.
+        """
 
         def write(tmp: Path) -> None:
             self.files = ["sweep.csv", "manifest.json"]
@@ -233,9 +246,10 @@ class Sweep:
             if self.heatmap is not None:
                 self.heatmap.to_csv(tmp / "heatmap.csv")
                 self.files.insert(1, "heatmap.csv")
+            self.files += extra(tmp) if extra is not None else []
             write_json(tmp / "manifest.json", self.manifest(command))
 
-        return write_atomic(directory, write)
+        return publish_folder(directory, write, if_exists, label)
 
 
 def _sweep_row(

@@ -2,8 +2,7 @@
 
 A :class:`MetricRef` names one horizon statistic (``reserve.pakistan.value_usd.p50``);
 :func:`variant` derives a scenario with ``--set`` style overrides;
-:func:`run_variants` sends a batch to :func:`simulator.results.simulate.simulate_many`;
-:func:`write_atomic` writes an output folder all at once.
+:func:`run_variants` sends a batch to :func:`simulator.results.simulate.simulate_many`.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import numpy as np
 
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
 from simulator.inputs.schema import Scenario
-from simulator.results.files import write_folder_atomic as write_atomic
 from simulator.results.metrics import KINDS, METRICS, key_metrics, metric_names
 from simulator.results.result import Result, versions
 
@@ -46,7 +44,6 @@ __all__ = [
     "safe_name",
     "toml_literal",
     "variant",
-    "write_atomic",
     "write_json",
 ]
 

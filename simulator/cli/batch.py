@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli.common import err, fail, user_errors, write_figures
+from simulator.cli.common import Output, err, fail, publish, user_errors
 from simulator.results.format import format_number
 from simulator.results.metrics import PERCENT_UNITS
 
@@ -26,8 +25,6 @@ __all__ = [
     "OutOpt",
     "batch_errors",
     "cell",
-    "check_out",
-    "command_line",
     "diff_cell",
     "path_progress",
     "records",
@@ -61,7 +58,11 @@ def batch_errors() -> Iterator[None]:
 
 @contextmanager
 def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar over paths on stderr; yields the callback to advance it."""
+    """A progress bar over paths on stderr; yields the callback to advance it.
+
+    The bar is shown only on a terminal: written to a file or a pipe it would
+    leave a blank line behind.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -71,7 +72,7 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
         TimeElapsedColumn(),
         console=err.console,
         transient=True,
-        disable=disabled,
+        disable=disabled or not err.console.is_terminal,
     ) as bar:
         task = bar.add_task("run", total=total)
         yield lambda n: bar.advance(task, n)
@@ -82,34 +83,31 @@ def run_save_plot(
     total: int,
     disabled: bool,
     run: Callable[[Callable[[int], None]], Any],
-    target: Path,
+    output: Output,
     figures: str | None,
     **save: Any,
-) -> Any:
-    """Run with a progress bar, save to ``target``, and write figures when asked.
+) -> tuple[Any, Path]:
+    """Run with a progress bar, then save to ``output`` with its figures in one step.
 
     ``figures`` names the :mod:`simulator.viz.figures` function that draws the
     result; plotting (and matplotlib) is imported only when it is given.
+
+    Returns
+    -------
+    (result, Path)
+        The result and the folder written.
     """
     with path_progress(total, label, disabled) as advance, batch_errors():
         result = run(advance)
-    result.save(target, command=command_line(), **save)
+    draw = None
     if figures is not None:
-        from simulator.viz import figures as plots
 
-        write_figures(getattr(plots, figures)(result), target)
-    return result
+        def draw() -> dict[str, Any]:
+            from simulator.viz import figures as plots
 
+            return dict(getattr(plots, figures)(result))
 
-def command_line() -> str:
-    """The command line as typed, starting with ``btcsim`` (recorded in manifests)."""
-    return " ".join(["btcsim", *sys.argv[1:]])
-
-
-def check_out(target: Path) -> None:
-    """Exit with an error if ``--out`` names something that is not a folder."""
-    if target.exists() and not target.is_dir():
-        fail(f"--out: {target} exists and is not a folder")
+    return result, publish(result, output, draw, **save)
 
 
 def cell(value: Any, unit: str) -> str:

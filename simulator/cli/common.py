@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,6 +15,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+
+    from simulator.results.outputs import IfExists
 
 from simulator.inputs.errors import InputError
 from simulator.results.format import format_number
@@ -88,6 +91,10 @@ def run_sets(
     return sets
 
 
+#: Folders this process has published (for an honest message on Ctrl-C).
+PUBLISHED: list[Path] = []
+
+
 def fail(message: str) -> None:
     """Print ``error: message`` on one line to stderr and exit with code 2."""
     err.print(f"error: {message}", markup=False)
@@ -99,8 +106,10 @@ def user_errors() -> Iterator[None]:
     """Turn known input errors into one-line messages with exit code 2."""
     try:
         yield
-    except InputError as exc:  # scenario, facts-file, unknown-fact and history errors
+    except InputError as exc:  # scenario, facts-file, unknown-fact, history, output errors
         fail(str(exc))
+    except MemoryError:  # an allocation the estimate did not foresee
+        fail("out of memory; use fewer --paths, or a coarser --freq (W or M)")
 
 
 def fmt(value: Any, unit: str = "") -> str:
@@ -148,6 +157,100 @@ def check_backend(backend: str | None, address: str | None) -> str:
 PlotOpt = Annotated[
     bool, typer.Option("--plot/--no-plot", help="Also write PNG figures next to the CSV files.")
 ]
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace an earlier btcsim result in the output folder (a folder holding other "
+        "files is never replaced). Default: an explicit --out is refused, and the default "
+        "results/NAME goes to the next free results/NAME-2, -3, ...",
+    ),
+]
+
+
+def command_line() -> str:
+    """The command line as typed, starting with ``btcsim`` (recorded in manifests)."""
+    return " ".join(["btcsim", *sys.argv[1:]])
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command will write, checked before any work (see :func:`plan_output`)."""
+
+    folder: Path
+    if_exists: IfExists
+    label: str
+
+
+def plan_output(explicit: Path | None, default: Path, overwrite: bool) -> Output:
+    """Check the output folder before the run; exit with one line if it cannot be written.
+
+    Parameters
+    ----------
+    explicit : Path or None
+        ``--out``, if given: a folder holding an earlier result is refused
+        unless ``overwrite``.
+    default : Path
+        ``results/NAME``: if it holds a result, the next free ``NAME-2``, ...
+        is used unless ``overwrite``.
+    overwrite : bool
+        ``--overwrite``: replace an earlier btcsim result (never other files).
+    """
+    from simulator.results.outputs import check_existing, check_output_folder
+
+    folder = explicit if explicit is not None else default
+    label = f"--out {explicit}" if explicit is not None else str(default)
+    if_exists: IfExists = "replace" if overwrite else ("error" if explicit is not None else "next")
+    with user_errors():
+        check_output_folder(folder, label)
+        check_existing(folder, if_exists, label)
+    return Output(folder, if_exists, label)
+
+
+def publish(
+    saveable: Any, output: Output, figures: Callable[[], dict[str, Any]] | None = None, **save: Any
+) -> Path:
+    """Save a result (with its figures, if any) in one atomic step; exit with one line on failure.
+
+    Parameters
+    ----------
+    saveable : object
+        Anything with the ``save(folder, command, *, if_exists, extra, label)``
+        method of :class:`simulator.results.result.Result`.
+    output : Output
+        From :func:`plan_output`.
+    figures : callable, optional
+        Draws the figures to write beside the files (called inside the save).
+    **save
+        More keyword arguments of ``save`` (e.g. ``each`` for a comparison).
+
+    Returns
+    -------
+    Path
+        The folder written (the next free name when the default was taken).
+    """
+
+    def extra(folder: Path) -> list[str]:
+        assert figures is not None
+        return [p.name for p in write_figures(figures(), folder)]
+
+    try:
+        with user_errors():
+            folder = saveable.save(
+                output.folder,
+                command_line(),
+                if_exists=output.if_exists,
+                extra=None if figures is None else extra,
+                label=output.label,
+                **save,
+            )
+    except OSError as exc:
+        fail(f"{output.label}: cannot write ({exc.strerror or exc}); nothing written")
+        raise AssertionError from None  # unreachable: fail exits
+    PUBLISHED.append(folder)
+    if Path(folder) != output.folder:
+        err.print(f"note: {output.folder} holds an earlier result; wrote {folder}", markup=False)
+    return Path(folder)
 
 
 def write_figures(figures: dict[str, Any], target: Path) -> list[Path]:

@@ -15,7 +15,6 @@ from simulator.cli.batch import (
     OutOpt,
     batch_errors,
     cell,
-    check_out,
     diff_cell,
     records,
     run_save_plot,
@@ -24,6 +23,7 @@ from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
     JsonOpt,
+    OverwriteOpt,
     PathsOpt,
     PlotOpt,
     QuietOpt,
@@ -36,6 +36,7 @@ from simulator.cli.common import (
     fail,
     new_table,
     out,
+    plan_output,
     run_sets,
 )
 from simulator.results.format import format_number
@@ -53,6 +54,7 @@ def compare_cmd(
     years: YearsOpt = None,
     overrides: SetOpt = None,
     out_dir: OutOpt = None,
+    overwrite: OverwriteOpt = False,
     each: Annotated[
         bool,
         typer.Option(
@@ -86,19 +88,20 @@ def compare_cmd(
     with batch_errors():
         scenarios = [load_scenario(f, sets) for f in files]
         check_unique_names(scenarios)
-    target = out_dir or Path("results") / safe_name(
-        "compare_" + "_vs_".join(s.name for s in scenarios)
+    output = plan_output(
+        out_dir,
+        Path("results") / safe_name("compare_" + "_vs_".join(s.name for s in scenarios)),
+        overwrite,
     )
-    check_out(target)
     total = sum(s.model.scenario.paths for s in scenarios)
-    result = run_save_plot(
+    result, target = run_save_plot(
         "compare",
         total,
         quiet or as_json,
         lambda advance: compare(
             scenarios, backend=backend, workers=workers, address=address, progress=advance
         ),
-        target,
+        output,
         "figures_for_comparison" if plot else None,
         each=each,
     )

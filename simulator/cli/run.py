@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,21 +12,25 @@ import typer
 if TYPE_CHECKING:
     from rich.table import Table
 
+from simulator.cli.batch import path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
     JsonOpt,
+    Output,
+    OverwriteOpt,
     PlotOpt,
     SetOpt,
     WorkersOpt,
     check_backend,
     emit_json,
-    err,
     fail,
     new_table,
     out,
+    plan_output,
+    publish,
+    run_sets,
     user_errors,
-    write_figures,
 )
 from simulator.inputs.shipped import BASELINE
 from simulator.results.format import format_number
@@ -93,45 +96,34 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
     return table
 
 
-def _override_sets(
-    overrides: list[str] | None, paths: int | None, seed: int | None, years: float | None
-) -> list[str]:
-    sets = list(overrides or [])
-    sets += [f"scenario.paths={paths}"] if paths is not None else []
-    sets += [f"scenario.seed={seed}"] if seed is not None else []
-    sets += [f"scenario.horizon_years={years}"] if years is not None else []
-    return sets
-
-
-def _out_dirs(scenarios: list[Any], out_dir: Path | None) -> list[Path]:
-    if out_dir is not None and len(scenarios) > 1:
-        dirs = [out_dir / s.name for s in scenarios]
-    else:
-        dirs = [out_dir or Path("results") / s.name for s in scenarios]
-    for d in dirs:
-        if d.exists() and not d.is_dir():
-            fail(f"--out: {d} exists and is not a folder")
-    return dirs
+def _outputs(scenarios: list[Any], out_dir: Path | None, overwrite: bool) -> list[Output]:
+    """Each scenario's output folder, checked before any run (``--out DIR/NAME`` for several)."""
+    several = out_dir is not None and len(scenarios) > 1
+    return [
+        plan_output(
+            out_dir / s.name if several and out_dir is not None else out_dir,
+            Path("results") / s.name,
+            overwrite,
+        )
+        for s in scenarios
+    ]
 
 
 def _simulate_with_progress(scenario: Any, *, hide: bool, **kwargs: Any) -> Any:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from simulator.results.simulate import simulate
 
-    total = scenario.model.scenario.paths
-    with Progress(
-        TextColumn(f"{scenario.name}"),
-        BarColumn(),
-        TextColumn(f"{{task.completed:,}}/{total:,} paths"),
-        TimeElapsedColumn(),
-        console=err.console,
-        transient=True,
-        disable=hide,
-    ) as bar:
-        task = bar.add_task("run", total=total)
+    with path_progress(scenario.model.scenario.paths, scenario.name, hide) as advance:
         with user_errors():
-            return simulate(scenario, progress=functools.partial(bar.advance, task), **kwargs)
+            return simulate(scenario, progress=advance, **kwargs)
+
+
+def _figures(result: Any) -> Callable[[], dict[str, Any]]:
+    def draw() -> dict[str, Any]:
+        from simulator.viz.figures import figures_for_result
+
+        return dict(figures_for_result(result))
+
+    return draw
 
 
 def _emit_summaries_json(summaries: list[tuple[Any, Path]]) -> None:
@@ -182,8 +174,10 @@ def run(
     overrides: SetOpt = None,
     freq: Annotated[str | None, typer.Option(help="Output frequency: D, W or M.")] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder for results (default: results/NAME).")
+        Path | None,
+        typer.Option("--out", help="Folder for results (default: results/NAME, or NAME-2, ...)."),
     ] = None,
+    overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress.")] = False,
     workers: WorkersOpt = None,
@@ -200,13 +194,13 @@ def run(
     if freq is not None and freq not in ("D", "W", "M"):
         fail(f"--freq: expected D, W or M (got {freq!r})")
     backend = check_backend(backend, address)
-    sets = _override_sets(overrides, paths, seed, years)
+    sets = run_sets(overrides, paths, seed, years)
     targets = files or [BASELINE]
     with user_errors():
         scenarios = [load_scenario(f, sets) for f in targets]
-    dirs = _out_dirs(scenarios, out_dir)
+    outputs = _outputs(scenarios, out_dir, overwrite)
     summaries = []
-    for scenario, target in zip(scenarios, dirs, strict=True):
+    for scenario, output in zip(scenarios, outputs, strict=True):
         result = _simulate_with_progress(
             scenario,
             hide=quiet or as_json,
@@ -216,12 +210,7 @@ def run(
             address=address,
             keep_paths=plot,
         )
-        result.save(target, command=" ".join(["btcsim", *sys.argv[1:]]))
-        if plot:
-            from simulator.viz.figures import figures_for_result
-
-            write_figures(figures_for_result(result), target)
-        summaries.append((result, target))
+        summaries.append((result, publish(result, output, _figures(result) if plot else None)))
     if as_json:
         _emit_summaries_json(summaries)
         return

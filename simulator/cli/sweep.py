@@ -13,7 +13,6 @@ from simulator.cli.batch import (
     OutOpt,
     batch_errors,
     cell,
-    check_out,
     records,
     run_save_plot,
 )
@@ -21,6 +20,7 @@ from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
     JsonOpt,
+    OverwriteOpt,
     PathsOpt,
     PlotOpt,
     QuietOpt,
@@ -34,6 +34,7 @@ from simulator.cli.common import (
     fail,
     new_table,
     out,
+    plan_output,
     run_sets,
 )
 from simulator.results.format import format_number
@@ -54,6 +55,7 @@ def sweep_cmd(
     years: YearsOpt = None,
     overrides: SetOpt = None,
     out_dir: OutOpt = None,
+    overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
     plot: PlotOpt = False,
     quiet: QuietOpt = False,
@@ -76,17 +78,16 @@ def sweep_cmd(
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
         plan = plan_sweep(file, vary, mode=mode, overrides=sets, metric=metric)
-    target = out_dir or Path("results") / safe_name(f"sweep_{plan.base.name}")
-    check_out(target)
+    output = plan_output(out_dir, Path("results") / safe_name(f"sweep_{plan.base.name}"), overwrite)
     backend = check_backend(backend, address)
-    result = run_save_plot(
+    result, target = run_save_plot(
         "sweep",
         plan.total_paths,
         quiet or as_json,
         lambda advance: run_sweep(
             plan, backend=backend, workers=workers, address=address, progress=advance
         ),
-        target,
+        output,
         "figures_for_sweep" if plot else None,
     )
     if as_json:
@@ -196,6 +197,7 @@ def sensitivity_cmd(
     years: YearsOpt = None,
     overrides: SetOpt = None,
     out_dir: OutOpt = None,
+    overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
     plot: PlotOpt = False,
     quiet: QuietOpt = False,
@@ -227,17 +229,18 @@ def sensitivity_cmd(
     with batch_errors():
         scenario = load_scenario(file, sets)
         plan = plan_sensitivity(scenario, metric, paths=paths, sobol=sobol)
-    target = out_dir or Path("results") / safe_name(f"sensitivity_{scenario.name}")
-    check_out(target)
+    output = plan_output(
+        out_dir, Path("results") / safe_name(f"sensitivity_{scenario.name}"), overwrite
+    )
     backend = check_backend(backend, address)
-    result = run_save_plot(
+    result, target = run_save_plot(
         "sensitivity",
         plan.total_paths,
         quiet or as_json,
         lambda advance: run_sensitivity(
             plan, backend=backend, workers=workers, address=address, progress=advance
         ),
-        target,
+        output,
         "figures_for_sensitivity" if plot else None,
     )
     if as_json:

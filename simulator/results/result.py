@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.results.files import write_folder_atomic
+from simulator.results.outputs import IfExists, publish_folder
 
 __all__ = ["Result", "PERCENTILES", "percentile_frame", "summary_rows"]
 
@@ -122,7 +123,7 @@ def versions() -> dict[str, str]:
 
 
 #: Manifest keys that describe the saving, not the run (not part of ``Result.meta``).
-_MANIFEST_ONLY = ("scenario", "created_utc", "command", "versions", "inputs")
+_MANIFEST_ONLY = ("scenario", "created_utc", "command", "versions", "inputs", "files")
 
 
 @dataclass
@@ -185,21 +186,59 @@ class Result:
             "inputs": json.loads(self.inputs.to_json(orient="records")),
         }
 
-    def save(self, directory: str | Path, command: str | None = None) -> Path:
-        """Write CSV files and ``manifest.json`` atomically into ``directory``.
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        *,
+        if_exists: IfExists = "error",
+        extra: Callable[[Path], list[str]] | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Write the CSV files, any extra files and ``manifest.json`` into ``directory`` at once.
 
-        Files are written to a temporary folder beside ``directory`` and moved
-        into place only when all are complete; an existing folder is replaced.
+        Everything is written into a hidden temporary folder and published in
+        one step (:mod:`simulator.results.outputs`); the manifest lists every
+        file under ``files``.
+
+        Parameters
+        ----------
+        directory : str or Path
+            The result folder.
+        command : str, optional
+            The command line to record (default: ``sys.argv``).
+        if_exists : {"error", "replace", "next"}
+            When ``directory`` holds an earlier result: refuse (default),
+            replace it, or write to the next free ``directory-2``, ...
+            A folder holding other files is never replaced.
+        extra : callable, optional
+            Writes more files (figures) into the folder it is given and
+            returns their names.
+        label : str, optional
+            How to name the folder in error messages.
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        Raises
+        ------
+        simulator.results.outputs.OutputError
+            If the folder is refused.
         """
 
         def write(tmp: Path) -> None:
             self.percentiles.to_csv(tmp / "percentiles.csv", index=False)
             self.summary.to_csv(tmp / "summary.csv", index=False)
             self.inputs.to_csv(tmp / "inputs.csv", index=False)
+            files = ["summary.csv", "percentiles.csv", "inputs.csv", "manifest.json"]
+            files += extra(tmp) if extra is not None else []
             with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-                json.dump(self.manifest(command), fh, indent=2, default=str)
+                manifest = {**self.manifest(command), "files": files}
+                json.dump(manifest, fh, indent=2, default=str)
 
-        return write_folder_atomic(directory, write)
+        return publish_folder(directory, write, if_exists, label)
 
     @classmethod
     def load(cls, directory: str | Path) -> Result:

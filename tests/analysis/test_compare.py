@@ -321,7 +321,7 @@ def test_cli_compare_writes_files_and_json(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["common_random_numbers"] is True and manifest["paths"] == 200
     assert manifest["reference"] == "pakistan_subsidised_tariff" and "versions" in manifest
-    as_json = runner.invoke(app, [*args, "--out", str(out), "--json", "--each"])
+    as_json = runner.invoke(app, [*args, "--out", str(out), "--json", "--each", "--overwrite"])
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert data["common_random_numbers"] is True
@@ -363,9 +363,9 @@ def test_cli_sweep(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "grid: 8 combinations" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["heatmap.csv", "manifest.json", "sweep.csv"]
-    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    data = json.loads(runner.invoke(app, [*args, "--json", "--overwrite"]).stdout)
     assert data["combinations"] == 8 and data["heatmap"]["row_values"] == [0.03, 0.06, 0.09, 0.12]
-    metric = [*args, "--metric", "reserve.pakistan.value_usd.p95", "--json"]
+    metric = [*args, "--metric", "reserve.pakistan.value_usd.p95", "--json", "--overwrite"]
     data = json.loads(runner.invoke(app, metric).stdout)
     assert data["metric"] == "reserve.pakistan.value_usd.p95"
     assert "pakistan.value_usd.p95" in data["table"][0]
@@ -398,7 +398,9 @@ def test_cli_sensitivity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "reserve.el_salvador.value_usd.p50" in result.output  # the default metric
     assert "Top 3 of" in result.output and "provenance" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "sensitivity.csv"]
-    data = json.loads(runner.invoke(app, [*args, "--out", str(out), "--json"]).stdout)
+    data = json.loads(
+        runner.invoke(app, [*args, "--out", str(out), "--json", "--overwrite"]).stdout
+    )
     assert data["table"][0]["rank"] == 1 and data["sobol"] is None
     bad = runner.invoke(app, [*args, "--metric", "el_salvador.margin_usd"])
     assert bad.exit_code == 2 and "has no metric 'margin_usd'" in _one_error_line(bad.output)

@@ -1,0 +1,222 @@
+"""Where results go, and the rules that keep earlier results and other files safe.
+
+Rules (README, "Errors and safety"):
+
+* A folder is **a btcsim result** when it holds a ``manifest.json`` that
+  btcsim wrote (it has ``versions.btcsim``) and every entry beside it is one
+  the manifest lists under ``files``. Anything else in it makes it a
+  **foreign** folder, which btcsim never replaces or deletes, even when asked
+  to overwrite. An empty folder is free.
+* ``if_exists="next"`` (the default folder of a command, ``results/NAME``)
+  publishes to the first free name of ``NAME``, ``NAME-2``, ``NAME-3``, ...
+* ``if_exists="error"`` (an explicit ``--out``) refuses a folder that holds
+  an earlier result; ``if_exists="replace"`` (``--overwrite``) replaces it.
+* :func:`check_output_folder` checks, before any work, that a folder can be
+  written at all: not the working folder or one of its parents, not under a
+  system folder, no file in the way, a name the file system accepts, and a
+  parent where a folder can really be created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from simulator.inputs.errors import InputError
+from simulator.results.files import TEMP_MARK, write_folder_atomic
+
+__all__ = [
+    "IfExists",
+    "OutputError",
+    "check_existing",
+    "check_output_folder",
+    "foreign_entries",
+    "is_btcsim_result",
+    "publish_folder",
+]
+
+IfExists = Literal["error", "replace", "next"]
+#: Folders btcsim never writes under: kernel and device file systems.
+SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+class OutputError(InputError):
+    """An output folder that cannot or must not be written, as one line ``LABEL: message``."""
+
+    def __init__(self, label: str, message: str) -> None:
+        self.label, self.message = label, message
+        super().__init__(f"{label}: {message}")
+
+
+def _manifest_files(folder: Path) -> set[str] | None:
+    """Top-level names the folder's btcsim manifest lists, or None if it has no such manifest."""
+    try:
+        with open(folder / "manifest.json", encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or "btcsim" not in (manifest.get("versions") or {}):
+        return None
+    listed = manifest.get("files")
+    if not isinstance(listed, list):
+        return None
+    return {str(f).split("/", 1)[0] for f in listed} | {"manifest.json"}
+
+
+def foreign_entries(folder: str | Path) -> list[str]:
+    """Names in ``folder`` that btcsim did not write (all of them if it has no btcsim manifest).
+
+    Hidden temporary entries of btcsim's own atomic writes are not counted.
+    """
+    folder = Path(folder)
+    names = sorted(
+        p.name for p in folder.iterdir() if not (p.name.startswith(".") and TEMP_MARK in p.name)
+    )
+    listed = _manifest_files(folder)
+    if listed is None:
+        return names
+    return [n for n in names if n not in listed]
+
+
+def is_btcsim_result(folder: str | Path) -> bool:
+    """True if ``folder`` is a non-empty folder of btcsim's own files only."""
+    folder = Path(folder)
+    return folder.is_dir() and _manifest_files(folder) is not None and not foreign_entries(folder)
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return candidate
+    return Path(".")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_output_folder(folder: str | Path, label: str | None = None) -> None:
+    """Check before any work that ``folder`` can be created or replaced by btcsim.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder.
+    label : str, optional
+        How to name the folder in messages, e.g. ``"--out x"`` (default: the folder).
+
+    Raises
+    ------
+    OutputError
+        With one line naming what is wrong.
+    """
+    raw = str(folder)
+    path = Path(folder)
+    label = label or raw
+    if raw.strip() in ("", "."):
+        raise OutputError(label, "give a folder name (the current folder cannot be a result)")
+    limit = _name_max(Path("."))
+    for part in path.parts:
+        if len(os.fsencode(part)) > limit - 24:  # room for the temporary prefix and suffix
+            raise OutputError(label, f"the name {part[:24]}... is too long for the file system")
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise OutputError(label, "this is the current folder or one of its parents")
+    if any(resolved == root or root in resolved.parents for root in SYSTEM_ROOTS):
+        raise OutputError(label, f"is under the system folder /{resolved.parts[1]}")
+    base = _nearest_existing(resolved)
+    if base != resolved and not base.is_dir():
+        raise OutputError(label, f"{base} is a file, not a folder")
+    if base == resolved and not resolved.is_dir():
+        raise OutputError(label, "exists and is not a folder")
+    probe_in = base if base != resolved else resolved.parent
+    try:
+        tempfile.TemporaryDirectory(prefix=".btcsim-probe-", dir=probe_in).cleanup()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise OutputError(label, f"cannot create a folder in {probe_in} ({why})") from None
+
+
+def _refuse_foreign(folder: Path, label: str) -> None:
+    if folder.is_dir():
+        foreign = foreign_entries(folder)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise OutputError(
+                label,
+                f"holds files btcsim did not write ({shown}), so it is never replaced; "
+                "choose another folder",
+            )
+
+
+def check_existing(folder: str | Path, if_exists: IfExists, label: str | None = None) -> None:
+    """Refuse, before any work, a folder that publishing with ``if_exists`` would refuse.
+
+    ``"next"`` never refuses (it picks a free name); ``"replace"`` refuses
+    a foreign folder; ``"error"`` refuses any non-empty folder.
+    """
+    folder = Path(folder)
+    label = label or str(folder)
+    if if_exists == "next" or not folder.is_dir() or not any(folder.iterdir()):
+        return
+    _refuse_foreign(folder, label)
+    if if_exists == "error":
+        raise OutputError(
+            label,
+            "holds an earlier btcsim result; add --overwrite to replace it, "
+            "or choose another folder",
+        )
+
+
+def publish_folder(
+    folder: str | Path,
+    write: Callable[[Path], None],
+    if_exists: IfExists = "error",
+    label: str | None = None,
+) -> Path:
+    """Write a result folder in one atomic step under the rules of this module.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the result goes.
+    write : callable
+        Writes every file of the result (figures included) into the
+        temporary folder it is given.
+    if_exists : {"error", "replace", "next"}
+        What to do when ``folder`` already holds an earlier btcsim result:
+        refuse, replace it, or use the next free name ``folder-2``, ...
+        A foreign folder is refused in every case except ``"next"``, which
+        passes it by.
+    label : str, optional
+        How to name the folder in messages (default: the folder itself).
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Raises
+    ------
+    OutputError
+        If the folder is refused (also when another process published there
+        between the check and the write).
+    """
+    folder = Path(folder)
+    name = label or str(folder)
+    check_existing(folder, if_exists, name)
+    try:
+        return write_folder_atomic(
+            folder, write, replace=if_exists == "replace", next_free=if_exists == "next"
+        )
+    except FileExistsError:
+        message = "was written by another process meanwhile; nothing written"
+        raise OutputError(name, message) from None
