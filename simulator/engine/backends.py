@@ -59,6 +59,7 @@ from typing import Any, Generic
 import numpy as np
 
 from simulator.engine import plan as engine
+from simulator.engine.memory import check_memory
 from simulator.engine.outcome import Finished, P, Packager, TaskError, VariantError, one_line
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.engine.pools import DASK_MISSING, Pool, open_pool
@@ -102,12 +103,27 @@ def _run_variant(
     name: str, model: Scenario, plan: Plan, keep_paths: bool, package: Packager[P]
 ) -> tuple[P, int]:
     n_paths = model.scenario.paths
-    out = np.empty((len(plan.variables), len(plan.out_days), n_paths), dtype=np.float32)
+    out = _paths_array(len(plan.variables), len(plan.out_days), n_paths)
     final = np.empty((len(plan.finals), n_paths))
     for block in range(engine.n_blocks(n_paths)):
         span = engine.block_slice(n_paths, block)
         out[:, :, span], final[:, span] = engine.compute_block(model, plan, block)
     return package(name, model, plan, out, final, keep_paths, 1), n_paths
+
+
+def _paths_array(series: int, out_days: int, paths: int) -> np.ndarray:
+    """The ``(series, out_days, paths)`` float32 array a variant's blocks are assembled into.
+
+    Its memory is touched here, one series at a time, rather than lazily by
+    the first block: a block writes a thin slice of every row, so the first
+    assignment would make the system zero the whole array inside one numpy
+    call (about 30 s for 10 GB here), during which Ctrl-C cannot stop it.
+    Between series Python checks for interrupts.
+    """
+    out = np.empty((series, out_days, paths), dtype=np.float32)
+    for row in out:
+        row.fill(0.0)
+    return out
 
 
 # --------------------------------------------------------------- worker side
@@ -266,7 +282,7 @@ class _Run(Generic[P]):
         model, plan = self.scenarios[i].model, self.plans[i]
         n_paths = model.scenario.paths
         if i not in buffers:
-            out = np.empty((len(plan.variables), len(plan.out_days), n_paths), dtype=np.float32)
+            out = _paths_array(len(plan.variables), len(plan.out_days), n_paths)
             buffers[i] = (out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)])
         out, final, left = buffers[i]
         span = slice(
@@ -336,6 +352,8 @@ def run_many(
         For an unknown backend, ``workers < 1`` or an address without ``dask``.
     ImportError
         For ``dask`` when dask is not installed.
+    simulator.engine.memory.RunTooLargeError
+        Before anything is allocated, if the runs would not fit in memory.
     """
     name = default_backend() if backend is None else backend
     if name not in BACKENDS:
@@ -358,6 +376,21 @@ def run_many(
         except Exception as exc:
             outcome[i] = VariantError(i, scenario.name, one_line(exc), exc)
     if plans:
+        remote = name in ("processes", "dask")
+        at_once = min(len(plans), (workers or os.cpu_count() or 1) if remote else 2)
+        check_memory(
+            [
+                (
+                    scenarios[i].name,
+                    len(p.variables),
+                    len(p.out_days),
+                    len(p.finals),
+                    scenarios[i].model.scenario.paths,
+                )
+                for i, p in plans.items()
+            ],
+            at_once,
+        )
         tasks = sum(engine.n_blocks(scenarios[i].model.scenario.paths) for i in plans)
         with open_pool(name, workers, address, tasks) as pool:
             meta = {"backend": name, "workers": pool.workers, "began": began}

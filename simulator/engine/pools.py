@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,6 +44,19 @@ class Pool:
     remote: bool  # tasks run in other processes: send models, not plans
 
 
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; only the parent handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _terminate_children() -> None:
+    """Stop worker processes now (after Ctrl-C or an error), not after their current task."""
+    for child in mp.active_children():
+        child.terminate()
+    for child in mp.active_children():
+        child.join(timeout=5)
+
+
 def start_method() -> str:
     """``forkserver`` where available, else ``spawn``: forking a parent with threads is unsafe."""
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -64,7 +78,9 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
         if ctx.get_start_method() == "forkserver":
             # children fork with the backends (and so the engine) imported
             ctx.set_forkserver_preload(["simulator.engine.backends"])
-        pool = Pool(ProcessPoolExecutor(max_workers=n, mp_context=ctx), n, remote=True)
+        executor = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint)
+        pool = Pool(executor, n, remote=True)
+
     else:
         try:
             from dask.distributed import Client, LocalCluster
@@ -90,6 +106,8 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
         yield pool
     except BaseException:
         pool.executor.shutdown(wait=False, cancel_futures=True)
+        if name == "processes":
+            _terminate_children()
         raise
     else:
         pool.executor.shutdown(wait=True)
