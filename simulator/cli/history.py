@@ -9,7 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli.common import JsonOpt, emit_json, fail, fmt, new_table, out, user_errors
+from simulator.cli.common import (
+    JsonOpt,
+    OverwriteOpt,
+    command_line,
+    emit_json,
+    fail,
+    fmt,
+    new_table,
+    out,
+    plan_output,
+    user_errors,
+)
 
 history_app = typer.Typer(
     help="Look at a daily history file (Coin Metrics, btcsim or plain date,price_usd CSV).",
@@ -128,6 +139,7 @@ def calibrate(
     toml_out: Annotated[
         Path | None, typer.Option("--out", help="Also write the TOML snippet to this file.")
     ] = None,
+    overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a price or network model to history and print a TOML snippet to paste.
@@ -147,6 +159,16 @@ def calibrate(
     if max_jumps is not None and not 0 < max_jumps <= 365:
         fail(f"--max-jumps-per-year: must be in (0, 365] (got {max_jumps:g})")
     first, last = _window(window)
+    if toml_out is not None:
+        from simulator.results.outputs import check_output_file
+
+        with user_errors():
+            check_output_file(
+                toml_out,
+                "replace" if overwrite else "error",
+                b"# btcsim calibrate",
+                f"--out {toml_out}",
+            )
     frame = _load(file)
     try:
         if model == "network-economic":
@@ -158,10 +180,12 @@ def calibrate(
         return
     snippet = result.to_toml()
     if toml_out is not None:
+        from simulator.results.files import write_file_atomic
+
         try:
-            toml_out.write_text(snippet, encoding="utf-8")
+            write_file_atomic(toml_out, lambda fh: fh.write(snippet.encode("utf-8")))
         except OSError as exc:
-            fail(f"--out: cannot write {toml_out} ({exc.strerror})")
+            fail(f"--out {toml_out}: cannot write ({exc.strerror})")
     if as_json:
         emit_json(
             {
@@ -210,6 +234,7 @@ def backtest(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for daily.csv and monthly.csv.")
     ] = None,
+    overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Replay real price and hashrate through the chain (and a mining operation).
@@ -251,6 +276,8 @@ def backtest(
             op = op.model_copy(update={"ramp": [], "refreshes": []})
     elif operation is not None:
         fail("--operation needs --scenario FILE")
+    if out_dir is not None:
+        plan_output(out_dir, out_dir, overwrite)  # checked before the replay
     frame = _load(file)
     try:
         from simulator.inputs.history import select_window
@@ -260,17 +287,40 @@ def backtest(
     except ValueError as exc:
         fail(f"{file}: {exc}")
         return
-    _print_backtest(result, file, first, last, out_dir, as_json)
+    _print_backtest(result, file, first, last, out_dir, overwrite, as_json)
+
+
+def _save_backtest(daily: Any, monthly: Any, folder: Path, overwrite: bool) -> None:
+    """Publish ``daily.csv``, ``monthly.csv`` and a manifest in one step (the rules of ``run``)."""
+    from simulator.results.outputs import publish_folder
+    from simulator.results.result import versions
+
+    def write(tmp: Path) -> None:
+        daily.to_csv(tmp / "daily.csv")
+        monthly.to_csv(tmp / "monthly.csv")
+        files = ["daily.csv", "monthly.csv", "manifest.json"]
+        manifest = {"command": command_line(), "versions": versions(), "files": files}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    try:
+        with user_errors():
+            publish_folder(folder, write, "replace" if overwrite else "error", f"--out {folder}")
+    except OSError as exc:
+        fail(f"--out {folder}: cannot write ({exc.strerror or exc}); nothing written")
 
 
 def _print_backtest(
-    result: Any, file: Path, first: dt.date, last: dt.date, out_dir: Path | None, as_json: bool
+    result: Any,
+    file: Path,
+    first: dt.date,
+    last: dt.date,
+    out_dir: Path | None,
+    overwrite: bool,
+    as_json: bool,
 ) -> None:
     monthly, daily, err_ = result.monthly, result.daily, result.difficulty_error
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        daily.to_csv(out_dir / "daily.csv")
-        monthly.to_csv(out_dir / "monthly.csv")
+        _save_backtest(daily, monthly, out_dir, overwrite)
     mined = "btc_mined" in daily
     if as_json:
         emit_json(

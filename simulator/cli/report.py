@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from simulator.cli.batch import batch_errors, path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
+    OverwriteOpt,
     PathsOpt,
     QuietOpt,
     SeedOpt,
@@ -19,10 +19,31 @@ from simulator.cli.common import (
     WorkersOpt,
     YearsOpt,
     check_backend,
+    command_line,
     fail,
     out,
     run_sets,
+    user_errors,
 )
+
+
+def _report_file(explicit: Path | None, overwrite: bool) -> Path:
+    """The report file, checked before the run: an earlier report is kept unless --overwrite."""
+    from simulator.results.outputs import check_output_file
+    from simulator.viz.report import REPORT_MARKER
+
+    if explicit is None and not overwrite:
+        path = Path("report.html")
+        n = 2
+        while path.exists():  # the default never refuses: the next free name
+            path = Path(f"report-{n}.html")
+            n += 1
+    else:
+        path = explicit if explicit is not None else Path("report.html")
+    label = f"--out {path}" if explicit is not None else str(path)
+    with user_errors():
+        check_output_file(path, "replace" if overwrite else "error", REPORT_MARKER, label)
+    return path
 
 
 def report_cmd(
@@ -31,8 +52,13 @@ def report_cmd(
         typer.Argument(help="Scenario files; with two or more the first is the reference."),
     ],
     out_file: Annotated[
-        Path, typer.Option("--out", help="HTML file to write (replaced if it exists).")
-    ] = Path("report.html"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="HTML file to write (default: report.html, or report-2.html, ... if taken).",
+        ),
+    ] = None,
+    overwrite: OverwriteOpt = False,
     paths: PathsOpt = None,
     seed: SeedOpt = None,
     years: YearsOpt = None,
@@ -54,11 +80,7 @@ def report_cmd(
     from simulator.inputs.scenario import load_scenario
     from simulator.viz.report import build_report, run_for_report, write_report
 
-    if out_file.is_dir():
-        fail(f"--out: {out_file} is a folder; give a file name such as report.html")
-    folder = next((p for p in out_file.parents if p.exists()), None)
-    if folder is not None and not folder.is_dir():
-        fail(f"--out: {folder} is not a folder")
+    out_file = _report_file(out_file, overwrite)
     backend = check_backend(backend, address)
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
@@ -68,8 +90,7 @@ def report_cmd(
         results, comparison = run_for_report(
             scenarios, backend=backend, workers=workers, address=address, progress=advance
         )
-    command = " ".join(["btcsim", *sys.argv[1:]])
-    page = build_report(results, scenarios, comparison, command=command)
+    page = build_report(results, scenarios, comparison, command=command_line())
     try:
         write_report(out_file, page)
     except OSError as exc:

@@ -33,6 +33,7 @@ __all__ = [
     "IfExists",
     "OutputError",
     "check_existing",
+    "check_output_file",
     "check_output_folder",
     "foreign_entries",
     "is_btcsim_result",
@@ -137,12 +138,16 @@ def check_output_folder(folder: str | Path, label: str | None = None) -> None:
         raise OutputError(label, f"{base} is a file, not a folder")
     if base == resolved and not resolved.is_dir():
         raise OutputError(label, "exists and is not a folder")
-    probe_in = base if base != resolved else resolved.parent
+    _probe(base if base != resolved else resolved.parent, label)
+
+
+def _probe(folder: Path, label: str) -> None:
+    """Create and remove a hidden folder in ``folder``: the one sure test that it is writable."""
     try:
-        tempfile.TemporaryDirectory(prefix=".btcsim-probe-", dir=probe_in).cleanup()
+        tempfile.TemporaryDirectory(prefix=".btcsim-probe-", dir=folder).cleanup()
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
-        raise OutputError(label, f"cannot create a folder in {probe_in} ({why})") from None
+        raise OutputError(label, f"cannot create a folder in {folder} ({why})") from None
 
 
 def _refuse_foreign(folder: Path, label: str) -> None:
@@ -220,3 +225,49 @@ def publish_folder(
     except FileExistsError:
         message = "was written by another process meanwhile; nothing written"
         raise OutputError(name, message) from None
+
+
+def _file_owned(path: Path, marker: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return marker in fh.read(4096)
+    except OSError:
+        return False
+
+
+def check_output_file(
+    path: str | Path, if_exists: IfExists, marker: bytes, label: str | None = None
+) -> None:
+    """Check, before any work, that btcsim may write the file ``path`` (a report, a snippet).
+
+    The rules are those of folders: a file without ``marker`` in its first
+    4 KiB (btcsim's signature for that kind of file) is never replaced; one
+    with it is refused with ``"error"`` and replaced with ``"replace"``.
+
+    Raises
+    ------
+    OutputError
+        With one line naming what is wrong.
+    """
+    path = Path(path)
+    label = label or str(path)
+    if str(path).strip() in ("", "."):
+        raise OutputError(label, "give a file name")
+    if path.is_dir():
+        raise OutputError(label, "is a folder; give a file name")
+    if len(os.fsencode(path.name)) > _name_max(Path(".")) - 24:
+        raise OutputError(label, f"the name {path.name[:24]}... is too long for the file system")
+    parent = path.resolve().parent
+    if parent.is_dir():
+        if any(parent == root or root in parent.parents for root in SYSTEM_ROOTS):
+            raise OutputError(label, f"is under the system folder /{parent.parts[1]}")
+        _probe(parent, label)
+    else:
+        check_output_folder(path.parent, label)
+    if path.exists() or path.is_symlink():
+        if not path.is_file() or not _file_owned(path, marker):
+            raise OutputError(
+                label, "exists and was not written by btcsim, so it is never replaced"
+            )
+        if if_exists == "error":
+            raise OutputError(label, "holds an earlier btcsim file; add --overwrite to replace it")

@@ -41,7 +41,17 @@ from simulator.viz.report_html import (
 )
 from simulator.viz.style import PROVENANCE_COLORS
 
-__all__ = ["REPORT_METRICS", "build_report", "write_report", "run_for_report", "figure_data_uri"]
+__all__ = [
+    "REPORT_MARKER",
+    "REPORT_METRICS",
+    "build_report",
+    "figure_data_uri",
+    "run_for_report",
+    "write_report",
+]
+
+#: Signature in every report's head: a file with it may be replaced by a new report.
+REPORT_MARKER = b'<meta name="generator" content="btcsim">'
 
 #: Horizon metrics shown in each scenario's summary tables, per kind of entity.
 REPORT_METRICS: dict[str, tuple[str, ...]] = {
@@ -296,6 +306,7 @@ def build_report(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{REPORT_MARKER.decode()}"
         f"<title>btcsim report: {escape(', '.join(names))}</title><style>{CSS}</style>"
         f"<script>{SCRIPT}</script></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
