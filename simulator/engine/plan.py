@@ -100,13 +100,25 @@ class Plan:
 
 
 def _span(start: dt.date, n_days: int, first: dt.date | None, last: dt.date | None) -> slice:
+    """Simulated days [day index] of a purchase window ``[first, last]``.
+
+    A window is a state that holds from ``first`` on: the part of it on or
+    before the start is in the past, so it buys from day 0, and a window that
+    ended before the start buys nothing (one-off events, by contrast, must
+    fall after the start: :func:`_day`).
+    """
     a = 0 if first is None else max(day_index(start, first), 0)
     b = n_days if last is None else min(day_index(start, last) + 1, n_days)
     return slice(a, max(a, b))
 
 
 def _day(start: dt.date, when: dt.date, file: str, where: str) -> int:
-    """Day index of a dated input; raise :class:`ScenarioError` if it is not after ``start``."""
+    """Day index of a one-off event (a sale, a shock); raise if it is not after ``start``.
+
+    :func:`simulator.inputs.scenario.load_scenario` already refuses such a date
+    (an event on or before the start is in the starting state); this guards
+    models built without it.
+    """
     t = day_index(start, when)
     if t < 0:
         raise ScenarioError(file, where, f"is not after the start date {start} (got {when})")

@@ -49,6 +49,11 @@ class MiningSchedule:
     depreciation_usd: npt.NDArray[np.float64]
 
 
+def _first_day(start: dt.date, when: dt.date) -> int:
+    """First simulated day [day index] of a state that holds from ``when`` on (0 if earlier)."""
+    return max(day_index(start, when), 0)
+
+
 def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
     """Build an operation's per-day schedules from its scenario entry.
 
@@ -64,14 +69,22 @@ def build_schedule(op: Mining, start: dt.date, n_days: int) -> MiningSchedule:
     Returns
     -------
     MiningSchedule
+
+    Notes
+    -----
+    Ramp steps and refreshes are states that hold from their date on: one
+    dated on or before ``start`` is in effect from day 0 (the latest such
+    step wins), and a refresh then buys its fleet on day 0 as the initial
+    fleet would. One-off events are different; see
+    :func:`simulator.engine.plan.plan`.
     """
     online = np.ones(n_days) if not op.ramp else np.zeros(n_days)
     for step in sorted(op.ramp, key=lambda s: s.date):
-        online[max(day_index(start, step.date), 0) :] = step.fraction
+        online[_first_day(start, step.date) :] = step.fraction
     efficiency = np.full(n_days, op.efficiency_j_per_th)
     refresh_days = []
     for refresh in sorted(op.refreshes, key=lambda r: r.date):
-        i = max(day_index(start, refresh.date), 0)
+        i = _first_day(start, refresh.date)
         if i < n_days:
             efficiency[i:] = refresh.efficiency_j_per_th
             refresh_days.append(i)

@@ -1,9 +1,18 @@
-"""The errors bad input raises, each printed by the CLI as one line (kept free of heavy imports)."""
+"""The errors bad input raises, each printed by the CLI as one line (kept free of heavy imports).
+
+:func:`validation_error` turns a pydantic validation failure into one
+:class:`ScenarioError` listing every problem; pydantic is imported only then.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 __all__ = [
     "FactsFileError",
@@ -12,6 +21,8 @@ __all__ = [
     "ScenarioError",
     "UnknownFactError",
     "did_you_mean",
+    "shorten",
+    "validation_error",
 ]
 
 
@@ -32,6 +43,25 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """Return ``repr(value)`` cut to ``limit`` characters, for a one-line message.
+
+    Parameters
+    ----------
+    value : object
+        The offending input (it may be a long string or a large table).
+    limit : int, optional
+        Longest result [characters].
+
+    Returns
+    -------
+    str
+        The repr, or its first ``limit - 3`` characters and ``...``.
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class InputError(Exception):
@@ -120,3 +150,115 @@ class FactsFileError(InputError, ValueError):
         if field is not None:
             where += f": field {field!r}"
         super().__init__(f"{where}: {message}")
+
+
+# ------------------------------------------------------- pydantic errors
+def _pretty_loc(loc: tuple[Any, ...], raw: Mapping[str, Any]) -> str:
+    """Dotted key of a pydantic error location, entities named by ``name``."""
+    parts: list[str] = []
+    node: Any = raw
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            entity = node[item] if item < len(node) else None
+            name = entity.get("name") if isinstance(entity, dict) else None
+            named = isinstance(name, str) and len(name) <= 40  # longer: not a valid name
+            entities = parts[-1:] in (["reserve"], ["mining"])
+            parts.append(str(name) if named and entities else str(item))
+            node = entity
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _model_fields(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    """Field names of the model holding the key at ``loc`` (for "did you mean")."""
+    from pydantic import BaseModel  # only on errors: keep this module light to import
+
+    model = root
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        info = model.model_fields.get(str(item))
+        if info is None:
+            return []
+        ann = info.annotation
+        args = getattr(ann, "__args__", ()) or (ann,)
+        nxt = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if nxt is None:
+            return []
+        model = nxt
+    return list(model.model_fields)
+
+
+#: Most problems listed in one message; the rest are counted.
+_MAX_LISTED = 5
+
+
+def _problem(
+    err: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    root: type[BaseModel],
+    shows_value: frozenset[str],
+) -> tuple[str, str]:
+    """The dotted key and message of one pydantic error."""
+    loc = tuple(err["loc"])
+    key = _pretty_loc(loc, raw) or "(top level)"
+    got = err.get("input")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return key, f"unknown key{did_you_mean(str(loc[-1]), _model_fields(loc, root))}"
+    if kind == "missing":
+        return key, "missing required key"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        msg = (
+            "use letters, digits, _ and - (it names the results folder, so no / or .)"
+            if key == "scenario.name"
+            else "use lowercase letters, digits and _, starting with a letter"
+        )
+    if isinstance(got, dict | list) or got is None or kind in shows_value:
+        return key, msg
+    shown = got.isoformat() if isinstance(got, dt.date) else shorten(got)
+    return key, f"{msg} (got {shown})"
+
+
+def validation_error(
+    exc: ValidationError,
+    file: str,
+    raw: Mapping[str, Any],
+    root: type[BaseModel],
+    shows_value: Iterable[str] = (),
+) -> ScenarioError:
+    """One error for every problem pydantic found: the first by key, the others listed after.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+        The failed validation.
+    file : str
+        Scenario file, for errors.
+    raw : Mapping
+        The data that was validated (to name entities in keys).
+    root : type
+        The pydantic model it was validated with (to suggest known keys).
+    shows_value : iterable of str, optional
+        Error types whose message already shows the value: no ``(got ...)``.
+
+    Returns
+    -------
+    ScenarioError
+        ``FILE: KEY: message; also KEY2: message2; ...`` on one line.
+    """
+    problems: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        problem = _problem(err, raw, root, frozenset(shows_value))
+        if problem[0] not in (p[0] for p in problems):  # union branches repeat a key
+            problems.append(problem)
+    (key, msg), rest = problems[0], problems[1:]
+    if rest:
+        more = [f"{k}: {m}" for k, m in rest[:_MAX_LISTED]]
+        if len(rest) > _MAX_LISTED:
+            more.append(f"and {len(rest) - _MAX_LISTED} more")
+        msg += "; also " + "; ".join(more)
+    return ScenarioError(file, key, msg)

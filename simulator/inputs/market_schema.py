@@ -19,7 +19,16 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
-from simulator.inputs.schema_types import Date, StrictModel
+from simulator.inputs.schema_types import (
+    EVENT_DATE,
+    J_PER_TH_WHY,
+    USD_PER_BTC_WHY,
+    Date,
+    PerMonth,
+    PerYear,
+    StrictModel,
+    physical,
+)
 
 __all__ = [
     "MARKET_SECTIONS",
@@ -80,8 +89,14 @@ def _run_check(spec: SpecT, entry: MarketModel[SpecT]) -> None:
 class Shock(StrictModel):
     """A dated multiplicative jump applied to a path from ``date`` onward."""
 
-    date: Date
-    change: float = Field(gt=-1, description="relative change, e.g. -0.5 for -50 %")
+    date: Date = Field(description="day of the jump" + EVENT_DATE)
+    change: float = physical(
+        gt=-1,
+        high=100,
+        unit="",
+        why="a 101-fold jump at once, far beyond any day of BTC's traded history",
+        description="relative change, e.g. -0.5 for -50 %",
+    )
 
 
 class PriceSpec(StrictModel):
@@ -93,38 +108,46 @@ class PriceSpec(StrictModel):
     """
 
     model: PriceModelName = Field(description="price path model")
-    start_usd: float = Field(gt=0, description="BTC price at start_date")
-    growth_per_year: float = Field(0.0, gt=-1, description="cagr: annual growth; default 0")
-    expected_return_per_year: float = Field(
-        0.0, gt=-5, lt=5, description="gbm, t, jump: arithmetic expected return mu; default 0"
+    start_usd: float = physical(
+        gt=0,
+        low=1e-4,
+        high=1e9,
+        unit="USD/BTC",
+        why=USD_PER_BTC_WHY,
+        description="BTC price at start_date",
     )
-    volatility_per_year: float = Field(
-        0.0, ge=0, le=5, description="gbm, t, jump, powerlaw: annual volatility sigma; default 0"
+    growth_per_year: PerYear = Field(0.0, gt=-1, description="cagr: annual growth; default 0")
+    expected_return_per_year: PerYear = Field(
+        0.0, gt=-5, description="gbm, t, jump: arithmetic expected return mu; default 0"
+    )
+    volatility_per_year: PerYear = Field(
+        0.0, ge=0, description="gbm, t, jump, powerlaw: annual volatility sigma; default 0"
     )
     degrees_of_freedom: float = Field(
         4.0,
         gt=2,
         le=1000,
         description="t: degrees of freedom of the innovations; default 4, near fits to "
-        "daily BTC returns",
+        "daily BTC returns; above 2 for a finite variance, and 1000 is already normal",
     )
     jump_intensity_per_year: float = Field(
-        0.0, ge=0, le=365, description="jump: expected number of jumps a year; default 0"
+        0.0, ge=0, le=365, description="jump: expected jumps a year; default 0; at most one a day"
     )
     jump_mean_log: float = Field(
-        0.0, ge=-3, le=3, description="jump: mean log jump size; default 0"
+        0.0, ge=-3, le=3, description="jump: mean log jump size; default 0; e^3 = 20-fold at most"
     )
-    jump_sd_log: float = Field(0.0, ge=0, le=3, description="jump: sd of log jump size; default 0")
+    jump_sd_log: float = Field(
+        0.0, ge=0, le=3, description="jump: sd of log jump size; default 0; at most 3"
+    )
     history_file: str | None = Field(None, description="bootstrap: daily history CSV")
     window_start: Date | None = Field(None, description="bootstrap: first day; default: file start")
     window_end: Date | None = Field(None, description="bootstrap: last day; default: file end")
     mean_block_days: float = Field(
-        30.0, ge=1, le=3650, description="bootstrap: mean block length; default 30 days"
+        30.0, ge=1, le=3650, description="bootstrap: mean block length; default 30 days; 1 to 3650"
     )
-    target_return_per_year: float | None = Field(
+    target_return_per_year: PerYear | None = Field(
         None,
         gt=-5,
-        lt=5,
         description="bootstrap: re-centre to this expected return; default: "
         "keep the window's own drift",
     )
@@ -166,31 +189,45 @@ class NetworkSpec(StrictModel):
     """
 
     model: NetworkModelName = Field(description="network hashrate model")
-    start_ehs: float = Field(gt=0, description="hashrate of the rest of the network at start")
-    growth_per_year: float = Field(0.0, gt=-1, description="growth: annual trend; default 0")
-    noise_volatility_per_year: float = Field(
-        0.0,
-        ge=0,
-        le=5,
-        description="growth, economic: lognormal noise around the trend; default 0",
+    start_ehs: float = physical(
+        gt=0,
+        low=1e-12,
+        high=1e6,
+        unit="EH/s",
+        why="from the 7 MH/s of difficulty 1 (2009) to 1,000 times the 2025 network (900 EH/s)",
+        description="hashrate of the rest of the network at start",
     )
-    expected_growth_per_year: float = Field(
-        0.0, gt=-5, lt=5, description="gbm: expected growth; default 0"
+    growth_per_year: PerYear = Field(0.0, gt=-1, description="growth: annual trend; default 0")
+    noise_volatility_per_year: PerYear = Field(
+        0.0, ge=0, description="growth, economic: lognormal noise around the trend; default 0"
     )
-    volatility_per_year: float = Field(0.0, ge=0, le=5, description="gbm: volatility; default 0")
+    expected_growth_per_year: PerYear = Field(
+        0.0, gt=-5, description="gbm: expected growth; default 0"
+    )
+    volatility_per_year: PerYear = Field(0.0, ge=0, description="gbm: volatility; default 0")
     correlation_with_price: float = Field(
         0.0, ge=-1, le=1, description="correlation of daily shocks with price; default 0"
     )
     path_file: str | None = Field(None, description="csv: file with date and hashrate_ehs")
     path_column: str | None = Field(None, description="csv: column to use; default hashrate_ehs")
-    marginal_efficiency_j_per_th: float = Field(
-        20.0, gt=0, le=10_000, description="economic: J/TH of the marginal fleet at start"
+    marginal_efficiency_j_per_th: float = physical(
+        20.0,
+        gt=0,
+        low=1,
+        high=500,
+        unit="J/TH",
+        why=J_PER_TH_WHY,
+        description="economic: J/TH of the marginal fleet at start",
     )
-    efficiency_improvement_per_year: float = Field(
+    efficiency_improvement_per_year: PerYear = Field(
         0.10, ge=0, lt=1, description="economic: yearly fall in the marginal J/TH"
     )
     marginal_electricity_usd_per_kwh: float = Field(
-        0.05, gt=0, le=10, description="economic: electricity price of the marginal miner"
+        0.05,
+        gt=0,
+        le=10,
+        description="economic: electricity price of the marginal miner; at most 10 USD/kWh, "
+        "20 times the dearest retail tariffs",
     )
     all_in_cost_factor: float = Field(
         1.5,
@@ -206,8 +243,8 @@ class NetworkSpec(StrictModel):
         description="economic: half-life of the gap to the target; default 425 days, "
         "calibrated on Coin Metrics 2016-2025",
     )
-    max_growth_per_month: float = Field(
-        0.10, gt=0, le=10, description="economic: cap on hashrate growth a month (hardware)"
+    max_growth_per_month: PerMonth = Field(
+        0.10, gt=0, description="economic: cap on hashrate growth a month (hardware); at most 1"
     )
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.inputs.errors import ScenarioError, did_you_mean
+from simulator.inputs.errors import ScenarioError, did_you_mean, shorten
 from simulator.inputs.facts import FactRegistry, UnknownFactError
 from simulator.inputs.scenario_files import ENTITY_LISTS, FORM_KEYS
 from simulator.model.units import unit_for
@@ -167,9 +167,14 @@ def _strip_assumption(
     Raises
     ------
     ScenarioError
-        If a number is not finite or ``low`` exceeds ``high``.
+        If ``low`` or ``high`` is not a number, a number is not finite, or
+        ``low`` exceeds ``high``.
     """
     value = node["value"]
+    for k in ("low", "high"):
+        end = node.get(k)
+        if k in node and (isinstance(end, bool) or not isinstance(end, int | float)):
+            raise ScenarioError(file, f"{key}.{k}", f"expected a number (got {shorten(end)})")
     for k in ("value", "low", "high"):
         if k in node:
             _check_number(file, f"{key}.{k}", node[k])
@@ -219,7 +224,7 @@ def _strip_fact(
     """
     fact_id = node[form]
     if not isinstance(fact_id, str):
-        raise ScenarioError(file, f"{key}.{form}", f"expected a fact id (got {fact_id!r})")
+        raise ScenarioError(file, f"{key}.{form}", f"expected a fact id (got {shorten(fact_id)})")
     try:
         fact = reg.get(fact_id)
     except UnknownFactError:

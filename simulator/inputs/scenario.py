@@ -17,23 +17,25 @@ merging and ``--set`` overrides are in :mod:`simulator.inputs.scenario_files`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from simulator.inputs.errors import ScenarioError, did_you_mean
+from simulator.inputs.errors import ScenarioError, did_you_mean, validation_error
 from simulator.inputs.facts import FactRegistry, load_facts
 from simulator.inputs.provenance import PROVENANCES, ResolvedInput, strip_provenance
 from simulator.inputs.scenario_files import (
     ENTITY_LISTS,
     apply_overrides,
+    override_label,
     parse_override,
     read_merged,
 )
 from simulator.inputs.schema import Scenario, unused_market_keys
+from simulator.inputs.schema_types import RATE_ERRORS
 from simulator.inputs.shipped import find_scenario
 from simulator.model import protocol as _p
 from simulator.model.units import unit_for
@@ -91,66 +93,6 @@ def protocol_inputs() -> list[ResolvedInput]:
     return [ResolvedInput(key, value, unit, "protocol", _CORE) for key, value, unit in rows]
 
 
-def _pretty_loc(loc: tuple[Any, ...], raw: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    node: Any = raw
-    for item in loc:
-        if isinstance(item, int) and isinstance(node, list):
-            entity = node[item] if item < len(node) else None
-            name = entity.get("name") if isinstance(entity, dict) else None
-            parts.append(
-                name
-                if isinstance(name, str) and parts[-1:] in (["reserve"], ["mining"])
-                else str(item)
-            )
-            node = entity
-        else:
-            parts.append(str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return ".".join(parts)
-
-
-def _model_fields(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Scenario
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            continue
-        info = model.model_fields.get(str(item))
-        if info is None:
-            return []
-        ann = info.annotation
-        args = getattr(ann, "__args__", ()) or (ann,)
-        nxt = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if nxt is None:
-            return []
-        model = nxt
-    return list(model.model_fields)
-
-
-def _validation_error(exc: ValidationError, file: str, raw: Mapping[str, Any]) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
-    loc = tuple(err["loc"])
-    key = _pretty_loc(loc, raw) or "(top level)"
-    got = err.get("input")
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return ScenarioError(
-            file, key, f"unknown key{did_you_mean(str(loc[-1]), _model_fields(loc))}"
-        )
-    if kind == "missing":
-        return ScenarioError(file, key, "missing required key")
-    msg = err["msg"].removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch":
-        msg = (
-            "use letters, digits, _ and - (it names the results folder, so no / or .)"
-            if key == "scenario.name"
-            else "use lowercase letters, digits and _, starting with a letter"
-        )
-    if isinstance(got, dict | list) or got is None:
-        return ScenarioError(file, key, msg)
-    return ScenarioError(file, key, f"{msg} (got {got!r})")
-
-
 def _walk_model(node: Any, key: str) -> Iterable[tuple[str, Any, str]]:
     """Yield (dotted key, value, field description) for every leaf of a model."""
     if isinstance(node, BaseModel):
@@ -169,21 +111,78 @@ def _walk_model(node: Any, key: str) -> Iterable[tuple[str, Any, str]]:
 
 
 def resolve(
-    data: Mapping[str, Any], file: str, registry: FactRegistry | None = None
+    data: Mapping[str, Any],
+    file: str,
+    registry: FactRegistry | None = None,
+    overrides: Sequence[str] = (),
 ) -> ResolvedScenario:
-    """Resolve value forms, validate, and build the provenance table."""
-    reg = load_facts() if registry is None else registry
+    """Resolve value forms, validate, and build the provenance table.
+
+    Parameters
+    ----------
+    data : Mapping
+        Merged scenario data, ``--set`` overrides applied.
+    file : str
+        Scenario file, for errors.
+    registry : FactRegistry, optional
+        Facts registry; the packaged one by default.
+    overrides : sequence of str, optional
+        The ``--set`` overrides applied to ``data``: an error in a key one of
+        them set is blamed on it (``--set key=value: key: message``), not on
+        the file.
+
+    Returns
+    -------
+    ResolvedScenario
+
+    Raises
+    ------
+    ScenarioError
+        With the file (or override), the dotted key and what is wrong.
+    """
+    try:
+        return _resolve(data, file, load_facts() if registry is None else registry)
+    except ScenarioError as exc:
+        raise _blame_override(exc, overrides) from None
+
+
+def _resolve(data: Mapping[str, Any], file: str, reg: FactRegistry) -> ResolvedScenario:
+    """:func:`resolve` without the blame on overrides."""
     recorded: dict[str, ResolvedInput] = {}
     plain = strip_provenance(dict(data), "", file, reg, recorded)
     _check_unique_names(plain, file)
     try:
         model = Scenario.model_validate(plain)
     except ValidationError as exc:
-        raise _validation_error(exc, file, plain) from None
+        raise validation_error(exc, file, plain, Scenario, RATE_ERRORS) from None
     _check_reserve_links(model, file)
+    _check_event_dates(model, file)
     inputs = _input_table(model, recorded)
     inputs.update((i.key, i) for i in protocol_inputs())
     return ResolvedScenario(model=model, inputs=inputs, path=file, raw=dict(data))
+
+
+def _blame_override(exc: ScenarioError, overrides: Sequence[str]) -> ScenarioError:
+    """``exc`` named by the last override that set its key or a table holding it, else as is.
+
+    Parameters
+    ----------
+    exc : ScenarioError
+        An error raised on the merged data.
+    overrides : sequence of str
+        The ``--set`` overrides, in the order applied.
+
+    Returns
+    -------
+    ScenarioError
+        ``--set key=value: KEY: message`` if an override set ``KEY`` or a
+        table holding it, else ``exc``.
+    """
+    for text in reversed(overrides):
+        key = text.partition("=")[0].strip()
+        if exc.key == key or exc.key.startswith(key + "."):
+            return ScenarioError(override_label(text), exc.key, exc.message)
+    return exc
 
 
 def _check_unique_names(plain: Mapping[str, Any], file: str) -> None:
@@ -202,7 +201,10 @@ def _check_unique_names(plain: Mapping[str, Any], file: str) -> None:
         On the first name used twice.
     """
     for kind in ENTITY_LISTS:
-        names = [e.get("name") for e in plain.get(kind, []) if isinstance(e, dict)]
+        entities = plain.get(kind, [])
+        if not isinstance(entities, list):
+            continue  # validation says what it should be
+        names = [e.get("name") for e in entities if isinstance(e, dict)]
         for name in names:
             if isinstance(name, str) and names.count(name) > 1:
                 raise ScenarioError(
@@ -231,6 +233,43 @@ def _check_reserve_links(model: Scenario, file: str) -> None:
             hint = did_you_mean(op.reserve, reserves)
             raise ScenarioError(
                 file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
+            )
+
+
+def _check_event_dates(model: Scenario, file: str) -> None:
+    """Check that one-off events (sales, price shocks) fall after the start date.
+
+    A sale or shock on or before the start has already happened: it is in the
+    starting holdings or price, so applying it again would count it twice.
+    States that hold from a date on (ramp steps, fleet refreshes, purchase
+    windows) may start earlier: they are in effect from the first simulated
+    day (see :mod:`simulator.engine.schedule` and :mod:`simulator.engine.plan`).
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first event dated on or before ``scenario.start_date``.
+    """
+    start = model.scenario.start_date
+    events = [
+        (f"market.price.shocks.{i}.date", s.date) for i, s in enumerate(model.market.price.shocks)
+    ]
+    for res in model.reserve:
+        events += [(f"reserve.{res.name}.sales.{i}.date", s.date) for i, s in enumerate(res.sales)]
+    for key, when in events:
+        if when <= start:
+            raise ScenarioError(
+                file,
+                key,
+                f"is not after the start date {start} (got {when}): an event on or before "
+                "the start is already in the starting state",
             )
 
 
@@ -299,5 +338,6 @@ def load_scenario(
         With the file, the dotted key and what is wrong.
     """
     path = find_scenario(path)
-    data = apply_overrides(read_merged(path), overrides)
-    return resolve(data, str(path), registry)
+    sets = list(overrides)
+    data = apply_overrides(read_merged(path), sets)
+    return resolve(data, str(path), registry, sets)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simulator.inputs.market_schema import (
     MARKET_SECTIONS,
@@ -31,7 +31,22 @@ from simulator.inputs.market_schema import (
     PriceSpec,
     Shock,
 )
-from simulator.inputs.schema_types import Date, Name, ScenarioName, Share, StrictModel
+from simulator.inputs.schema_types import (
+    EVENT_DATE,
+    FROM_DATE,
+    J_PER_TH_WHY,
+    USD_PER_BTC_WHY,
+    WORLD_USD_WHY,
+    Date,
+    Name,
+    PerYear,
+    ScenarioName,
+    Share,
+    StartDate,
+    StrictModel,
+    check_run_end,
+    physical,
+)
 
 __all__ = [
     "PRICE_MODELS",
@@ -64,42 +79,112 @@ class Meta(StrictModel):
     )
     description: str = Field("", description="one paragraph for readers")
     question: str = Field("", description="the what-if question the scenario asks")
-    start_date: Date = Field(description="first simulated day is the day after this date")
-    horizon_years: float = Field(10.0, gt=0, le=100, description="default: 10 years")
-    paths: int = Field(1000, ge=1, le=10_000_000, description="default: 1,000 Monte Carlo paths")
+    start_date: StartDate = Field(
+        description="first simulated day is the day after this date; from 2009-01-03 (the "
+        "genesis block) to 2100-01-01 (further out is no longer a projection from today)"
+    )
+    horizon_years: float = Field(
+        10.0, gt=0, le=100, description="default: 10 years; at most 100, ending by 2200-01-01"
+    )
+    paths: int = Field(
+        1000, ge=1, le=10_000_000, description="default: 1,000 Monte Carlo paths; at most 10 M"
+    )
     seed: int = Field(20250717, ge=0, description="default: 20250717 (the articles' date)")
     freq: Literal["auto", "D", "W", "M"] = Field(
         "auto", description="output frequency; auto = daily up to 2 years, else monthly"
     )
-    benchmark_usd: float | None = Field(
-        None, gt=0, description="a USD figure to compare reserve values with (none by default)"
+    benchmark_usd: float | None = physical(
+        None,
+        gt=0,
+        high=1e15,
+        unit="USD",
+        why=WORLD_USD_WHY,
+        description="a USD figure to compare reserve values with (none by default)",
     )
     benchmark_label: str = Field("benchmark", description="label for benchmark_usd")
+
+    @field_validator("horizon_years")
+    @classmethod
+    def _ends_in_calendar(cls, years: float, info: ValidationInfo) -> float:
+        return check_run_end(info.data.get("start_date"), years)
 
 
 class Chain(StrictModel):
     """The ``[chain]`` table: the chain's state at start and fee assumptions."""
 
-    start_height: int = Field(ge=0, description="block height at the end of start_date")
-    start_difficulty: float = Field(gt=0, description="difficulty at start")
-    epoch_elapsed_days: float | None = Field(
+    start_height: int = physical(
+        ge=0,
+        high=20_000_000,
+        unit="blocks",
+        why="the height of the 2380s at 144 blocks a day; the subsidy ends at 6,930,000",
+        description="block height at the end of start_date",
+    )
+    start_difficulty: float = physical(
+        gt=0,
+        low=1,
+        high=1e18,
+        unit="",
+        why="1 is the protocol minimum (the genesis block); 1e18 is about 8,000 times the "
+        "2025 difficulty (1.26e14), some 7 million EH/s",
+        description="difficulty at start",
+    )
+    epoch_elapsed_days: float | None = physical(
         None,
         ge=0,
+        high=365,
+        unit="days",
+        why="an epoch targets 14 days, and from 56 days on the retarget factor is at its 1/4 clamp",
         description="days since the current difficulty epoch began; default: blocks into "
         "the epoch x 600 s",
     )
-    fees_btc_per_block: float = Field(0.03, ge=0, description="default: 0.03 BTC per block")
-    fees_growth_per_year: float = Field(0.0, gt=-1, description="default: no fee growth")
+    fees_btc_per_block: float = physical(
+        0.03,
+        ge=0,
+        high=50,
+        unit="BTC/block",
+        why="50 BTC is the 2009 subsidy; daily mean fees have stayed below a few BTC a block",
+        description="default: 0.03 BTC per block",
+    )
+    fees_growth_per_year: PerYear = Field(
+        0.0, gt=-1, description="default: no fee growth; above -1 (-100 %) and at most 5 a year"
+    )
 
 
 class Purchase(StrictModel):
-    """A purchase programme: BTC per day or USD per month, with dates and a cap."""
+    """A purchase programme: BTC per day or USD per month, with dates and a cap.
 
-    btc_per_day: float | None = Field(None, ge=0)
-    usd_per_month: float | None = Field(None, ge=0)
-    start_date: Date | None = None
-    end_date: Date | None = None
-    budget_usd: float | None = Field(None, gt=0, description="total USD cap; none by default")
+    It buys on the simulated days in ``[start_date, end_date]``: the part before
+    the scenario's start is past, so a window that ends before it buys nothing.
+    """
+
+    btc_per_day: float | None = physical(
+        None,
+        ge=0,
+        high=10_000,
+        unit="BTC/day",
+        why="over 20 times all new issuance (450 BTC a day since 2024)",
+        description="BTC bought each day",
+    )
+    usd_per_month: float | None = physical(
+        None,
+        ge=0,
+        high=1e12,
+        unit="USD/month",
+        why="a trillion USD a month is more than the whole US federal budget",
+        description="USD spent each month",
+    )
+    start_date: Date | None = Field(
+        None, description="first day of buying; default: from the start" + FROM_DATE
+    )
+    end_date: Date | None = Field(None, description="last day of buying; default: to the horizon")
+    budget_usd: float | None = physical(
+        None,
+        gt=0,
+        high=1e15,
+        unit="USD",
+        why=WORLD_USD_WHY,
+        description="total USD cap; none by default",
+    )
 
     @model_validator(mode="after")
     def _one_amount(self) -> Purchase:
@@ -113,24 +198,49 @@ class Purchase(StrictModel):
 class Sale(StrictModel):
     """A dated sale of a fixed amount of BTC (capped at holdings)."""
 
-    date: Date
-    btc: float = Field(gt=0)
+    date: Date = Field(description="day of the sale" + EVENT_DATE)
+    btc: float = physical(
+        gt=0, high=21_000_000, unit="BTC", why="the 21 M supply cap", description="BTC sold"
+    )
 
 
 class SellRule(StrictModel):
     """Sell a fraction of holdings whenever the price is above a threshold."""
 
-    above_price_usd: float = Field(gt=0)
-    fraction: Share
-    min_days_between: int = Field(30, ge=1, description="default: at most one sale in 30 days")
+    above_price_usd: float = physical(
+        gt=0, high=1e9, unit="USD/BTC", why=USD_PER_BTC_WHY, description="price threshold"
+    )
+    fraction: Share = Field(description="share of holdings sold each time, in (0, 1]")
+    min_days_between: int = physical(
+        30,
+        ge=1,
+        high=36_525,
+        unit="days",
+        why="100 years, the longest horizon",
+        description="default: at most one sale in 30 days",
+    )
 
 
 class Reserve(StrictModel):
     """A ``[[reserve]]`` entity: holdings, purchases and sales."""
 
     name: Name
-    holdings_btc: float = Field(0.0, ge=0, description="holdings at start; default 0")
-    cost_basis_usd: float = Field(0.0, ge=0, description="total USD cost of holdings at start")
+    holdings_btc: float = physical(
+        0.0,
+        ge=0,
+        high=21_000_000,
+        unit="BTC",
+        why="no one can hold more than the 21 M supply cap",
+        description="holdings at start; default 0",
+    )
+    cost_basis_usd: float = physical(
+        0.0,
+        ge=0,
+        high=1e15,
+        unit="USD",
+        why=WORLD_USD_WHY,
+        description="total USD cost of holdings at start",
+    )
     purchases: list[Purchase] = Field(default_factory=list)
     sales: list[Sale] = Field(default_factory=list)
     sell_rules: list[SellRule] = Field(default_factory=list)
@@ -139,36 +249,101 @@ class Reserve(StrictModel):
 class RampStep(StrictModel):
     """From ``date`` on, ``fraction`` of the facility's power is online."""
 
-    date: Date
-    fraction: float = Field(ge=0, le=1)
+    date: Date = Field(description="first day of this step" + FROM_DATE)
+    fraction: float = Field(ge=0, le=1, description="share of power_mw online, in [0, 1]")
 
 
 class Refresh(StrictModel):
     """A fleet refresh: from ``date`` on, the fleet runs at a new efficiency."""
 
-    date: Date
-    efficiency_j_per_th: float = Field(gt=0)
+    date: Date = Field(description="first day of the new fleet" + FROM_DATE)
+    efficiency_j_per_th: float = physical(
+        gt=0,
+        low=1,
+        high=500,
+        unit="J/TH",
+        why=J_PER_TH_WHY,
+        description="efficiency of the new fleet",
+    )
 
 
 class Mining(StrictModel):
     """A ``[[mining]]`` entity: one state mining operation."""
 
     name: Name
-    power_mw: float = Field(gt=0, description="facility power")
+    power_mw: float = physical(
+        gt=0,
+        high=100_000,
+        unit="MW",
+        why="100 GW is larger than any country's grid surplus (Pakistan's whole installed "
+        "capacity is about 46 GW)",
+        description="facility power",
+    )
     mining_share: Share = Field(1.0, description="share of power used for mining; default 1")
     uptime: Share = Field(0.95, description="default 0.95 [1]")
-    pue: float = Field(1.1, ge=1, le=3, description="power usage effectiveness; default 1.1 [1]")
-    efficiency_j_per_th: float = Field(17.5, gt=0, description="default 17.5 (Antminer S21) [2]")
+    pue: float = Field(
+        1.1,
+        ge=1,
+        le=3,
+        description="power usage effectiveness; default 1.1 [1]; at most 3 (twice the "
+        "mining load again for cooling)",
+    )
+    efficiency_j_per_th: float = physical(
+        17.5,
+        gt=0,
+        low=1,
+        high=500,
+        unit="J/TH",
+        why=J_PER_TH_WHY,
+        description="default 17.5 (Antminer S21) [2]",
+    )
     refreshes: list[Refresh] = Field(default_factory=list)
     ramp: list[RampStep] = Field(
         default_factory=list, description="default: all power online from start"
     )
-    electricity_usd_per_kwh: float = Field(ge=0, le=10)
-    other_opex_usd_per_mw_year: float = Field(0.0, ge=0, description="default 0")
-    asic_usd_per_th: float = Field(0.0, ge=0, description="default 0 (capex not counted)")
-    infrastructure_usd_per_mw: float = Field(0.0, ge=0, description="default 0")
-    depreciation_years: float = Field(4.0, gt=0, le=50, description="default 4 years")
-    pool_fee: float = Field(0.02, ge=0, lt=1, description="default 2 % (FPPS) [3]")
+    electricity_usd_per_kwh: float = physical(
+        ge=0,
+        high=10,
+        unit="USD/kWh",
+        why="about 20 times the dearest retail tariffs (about 0.5 USD/kWh)",
+        description="electricity tariff",
+    )
+    other_opex_usd_per_mw_year: float = physical(
+        0.0,
+        ge=0,
+        high=10_000_000,
+        unit="USD/(MW year)",
+        why="over ten times the power itself at 0.10 USD/kWh (876,000 USD a MW-year)",
+        description="default 0",
+    )
+    asic_usd_per_th: float = physical(
+        0.0,
+        ge=0,
+        high=1_000,
+        unit="USD/TH",
+        why="machines sell for 12-20 USD/TH in 2025; 1,000 USD/TH is the 2014 level",
+        description="default 0 (capex not counted)",
+    )
+    infrastructure_usd_per_mw: float = physical(
+        0.0,
+        ge=0,
+        high=100_000_000,
+        unit="USD/MW",
+        why="ten times an AI data centre (about 10 M USD/MW); mining sites cost 0.25-0.7 M",
+        description="default 0",
+    )
+    depreciation_years: float = Field(
+        4.0, gt=0, le=50, description="default 4 years; at most 50, longer than any site's life"
+    )
+    pool_fee: float = physical(
+        0.02,
+        ge=0,
+        lt=1,
+        high=0.5,
+        unit="",
+        why="published FPPS fees are 2-4 % [3]; a pool taking half the revenue is not a pool",
+        description="default 2 % (FPPS) [3]",
+    )
     adds_to_network: bool = Field(True, description="default: the fleet dilutes itself")
     disposal: Literal["hold", "sell_all", "sell_to_cover"] = "hold"
     reserve: Name | None = Field(None, description="reserve that receives kept BTC")

@@ -31,6 +31,7 @@ References
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,7 @@ BLOCKS_PER_EHS_DAY = SECONDS_PER_DAY * 1e18 / HASHES_PER_DIFFICULTY
 _EPOCH_TARGET_DAYS = RETARGET_INTERVAL * TARGET_BLOCK_SPACING_S / SECONDS_PER_DAY  # 14 days
 #: Share of an epoch's duration that Core's timespan measures (2,015 of 2,016 intervals).
 _TIMESPAN_SHARE = (RETARGET_INTERVAL - 1) / RETARGET_INTERVAL
+_NOT_FINITE = "network hashrate must be finite and >= 0 (got inf, nan, < 0 or above 8.9e294 EH/s)"
 
 
 def initial_epoch(start_height: int, epoch_elapsed_days: float | None) -> tuple[int, float]:
@@ -134,8 +136,19 @@ def chain_day(
     tuple of float
         New position, difficulty, epoch start, epoch start day, and blocks
         found during the day.
+
+    Raises
+    ------
+    ValueError
+        If ``hashrate_ehs`` is negative, NaN, or so large (above about
+        8.9e294) that the block rate is infinite. Each pass of the loop ends
+        an epoch and at most quadruples the difficulty, so any finite rate
+        ends the day within about 500 passes; an infinite one never would
+        (nor NaN, which no comparison stops).
     """
     rate = BLOCKS_PER_EHS_DAY * hashrate_ehs  # blocks/day at difficulty 1
+    if not (0.0 <= rate < math.inf):  # NaN fails both: no pass of the loop would end
+        raise ValueError(_NOT_FINITE)
     now = day
     left = 1.0
     found = 0.0
@@ -215,9 +228,12 @@ def chain_day_numpy(
 
     The first four arrays are updated in place; the blocks found during the
     day are returned. Kept readable on purpose: the tests check the compiled
-    kernel against it.
+    kernel against it. Like :func:`chain_day` it raises :class:`ValueError`
+    on a hashrate that is negative, NaN or too large for a finite block rate.
     """
     rate = BLOCKS_PER_EHS_DAY * hashrate_ehs
+    if not np.all((rate >= 0.0) & (rate < np.inf)):  # as in chain_day
+        raise ValueError(_NOT_FINITE)
     now = np.full_like(position, day)
     left = np.ones_like(position)
     found = np.zeros_like(position)

@@ -152,7 +152,7 @@ def test_run_cli_json_and_files(tmp_path: Path) -> None:
 def test_run_cli_bad_input_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(SCEN / "baseline.toml"), "--set", "mining.x.pue=2"])
     assert result.exit_code == 2
-    assert result.output.startswith("error: --set: mining.x: no entity")
+    assert result.output.startswith("error: --set mining.x.pue=2: mining.x: no entity")
     result = runner.invoke(app, ["run", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2 and "file not found" in result.output
 

@@ -225,7 +225,9 @@ def test_set_unknown_entity(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     result = runner.invoke(app, ["explain", str(path), "--set", "mining.plnt.pue=1.2"])
     assert result.exit_code == 2
-    assert result.output.strip() == ("error: --set: mining.plnt: no entity (did you mean 'plant'?)")
+    assert result.output.strip() == (
+        "error: --set mining.plnt.pue=1.2: mining.plnt: no entity (did you mean 'plant'?)"
+    )
 
 
 def test_set_without_equals(tmp_path: Path) -> None:
