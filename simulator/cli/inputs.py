@@ -123,24 +123,19 @@ def validate(
     Example: btcsim validate scenarios/*.toml
     """
     from simulator.engine.plan import plan
-    from simulator.inputs.scenario import PROVENANCES, ScenarioError, load_scenario
+    from simulator.inputs.errors import InputError
+    from simulator.inputs.scenario import load_scenario
 
     bad = 0
     for path in files:
         try:
             scenario = load_scenario(path)
             plan(scenario.model, str(path))  # dated inputs, history and path files
-        except ScenarioError as exc:
+        except InputError as exc:  # scenario, history, path-file and facts errors
             err.print(f"error: {exc}", markup=False)
             bad += 1
             continue
-        counts = scenario.counts()
-        out.print(
-            f"OK {path} ({scenario.name}: "
-            + ", ".join(f"{counts[p]} {p}" for p in PROVENANCES)
-            + ")",
-            markup=False,
-        )
+        out.print(f"OK {path} ({scenario.name}: {_count_line(scenario)})", markup=False)
     if bad:
         raise typer.Exit(code=2)
 
