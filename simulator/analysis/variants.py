@@ -239,7 +239,7 @@ def variant(
     ScenarioError
         If an override names an unknown key or gives an invalid value.
     """
-    resolved = resolve(apply_overrides(base.raw, list(sets)), base.path)
+    resolved = resolve(apply_overrides(base.raw, list(sets)), base.path, overrides=list(sets))
     if name is None:
         return resolved
     # A variant's name is a label ("base[key=value]"), set after validation: the schema's
