@@ -49,11 +49,15 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _terminate_children() -> None:
-    """Stop worker processes now (after Ctrl-C or an error), not after their current task."""
-    for child in mp.active_children():
+def _terminate_children(keep: set[Any]) -> None:
+    """Stop the pool's worker processes now (after Ctrl-C or an error), not after their task.
+
+    ``keep``: the child processes that ran before the pool started (a caller's own).
+    """
+    workers = [child for child in mp.active_children() if child not in keep]
+    for child in workers:
         child.terminate()
-    for child in mp.active_children():
+    for child in workers:
         child.join(timeout=5)
 
 
@@ -67,6 +71,7 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
     """Start the backend's executor; shut it down (and any local cluster) on exit."""
     cpus = os.cpu_count() or 1
     closers: list[Callable[[], object]] = []
+    before = set(mp.active_children())
     if name == "serial":
         pool = Pool(SerialExecutor(), 1, remote=False)
     elif name == "threads":
@@ -107,7 +112,7 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
     except BaseException:
         pool.executor.shutdown(wait=False, cancel_futures=True)
         if name == "processes":
-            _terminate_children()
+            _terminate_children(before)
         raise
     else:
         pool.executor.shutdown(wait=True)
