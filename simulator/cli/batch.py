@@ -61,9 +61,17 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
     """A progress bar over paths on stderr; yields the callback to advance it.
 
     The bar is shown only on a terminal: written to a file or a pipe it would
-    leave a blank line behind.
+    leave a blank line behind. On a terminal, the first run after installing
+    (or after the kernel's source changed) first says that it compiles the
+    simulation kernel, which takes 10-20 s once.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simulator.engine.kernel import kernel_cached
+
+    shown = not disabled and err.console.is_terminal
+    if shown and not kernel_cached():
+        err.print("compiling the simulation kernel (once after installing: 10-20 s) ...")
 
     with Progress(
         TextColumn(label),
@@ -72,7 +80,7 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
         TimeElapsedColumn(),
         console=err.console,
         transient=True,
-        disable=disabled or not err.console.is_terminal,
+        disable=not shown,
     ) as bar:
         task = bar.add_task("run", total=total)
         yield lambda n: bar.advance(task, n)

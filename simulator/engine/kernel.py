@@ -30,6 +30,8 @@ the basis without adding BTC: the shortfall is a real cost of that reserve.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -72,6 +74,7 @@ __all__ = [
     "Chain",
     "Fleet",
     "Reserves",
+    "kernel_cached",
     "run_block",
 ]
 
@@ -351,3 +354,24 @@ def run_block(
             fr[r, R_BASIS] = basis[r]
             for j in range(NF_R):
                 final[NF_M * n_ops + NF_R * r + j, p] = fr[r, j]
+
+
+def kernel_cached() -> bool:
+    """Whether numba's on-disk cache already holds a compiled :func:`run_block` (a heuristic).
+
+    Numba writes ``kernel.run_block-LINE.pyXY.nbi`` beside this file in
+    ``__pycache__`` (or under ``$NUMBA_CACHE_DIR``) and reuses it while it is
+    newer than this source file. The CLI only uses the answer to say that the
+    first run compiles the kernel; when it cannot tell it says nothing (True).
+    """
+    source = Path(__file__)
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    places = [Path(root)] if root else [source.parent / "__pycache__"]
+    try:
+        stamp = source.stat().st_mtime
+        found = [p for d in places for p in d.rglob(f"{source.stem}.run_block-*.nbi")]
+    except OSError:
+        return True
+    if not root and not os.access(source.parent, os.W_OK):
+        return True  # numba caches elsewhere (a user folder); cannot tell
+    return any(p.stat().st_mtime >= stamp for p in found)

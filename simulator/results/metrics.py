@@ -134,6 +134,14 @@ METRICS: tuple[Metric, ...] = (
         "USD spent by the purchase programmes over the horizon.",
     ),
     Metric(
+        "btc_sales_btc", "BTC", "reserve", None,
+        "BTC the reserve sold over the horizon (scheduled sales and sell rules).",
+    ),
+    Metric(
+        "usd_received_usd", "USD", "reserve", None,
+        "USD the reserve received for the BTC it sold (at each sale day's price).",
+    ),
+    Metric(
         "value_share_of_benchmark", "fraction", "reserve", True,
         "Value at the horizon / the scenario's benchmark (for instance the cited "
         "$7 bn IMF facility).",

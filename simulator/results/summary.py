@@ -66,6 +66,8 @@ def summary_and_path_metrics(
         add(e, "max_drawdown", fr[(e, "max_drawdown")])
         add(e, "btc_bought_btc", fr[(e, "btc_bought_btc")])
         add(e, "usd_spent_usd", fr[(e, "usd_spent_usd")])
+        add(e, "btc_sales_btc", fr[(e, "btc_sold_btc")])
+        add(e, "usd_received_usd", fr[(e, "usd_received_usd")])
         if bench:
             add(e, "value_share_of_benchmark", value / bench)
     for i, op in enumerate(model.mining):
