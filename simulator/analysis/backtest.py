@@ -19,7 +19,8 @@ Start state (end of the day before ``first``):
 * height: if the frame has ``blocks`` and no gaps, the height at the end of
   its first day plus the blocks since; the first day's height is the sum of
   ``blocks`` if the frame starts at genesis (2009-01-03), otherwise it is
-  inferred from ``supply_btc`` (see :func:`height_from_supply`). Without
+  inferred from ``supply_btc`` (see
+  :func:`simulator.inputs.chain_state.height_from_supply`). Without
   ``blocks`` the supply of the day before ``first`` is used directly. On
   ``btc_daily.csv`` (from 2010-07-18) the first route is exact at
   2025-12-31 (930,345); inferring every day from supply instead falls short
@@ -59,16 +60,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.backtest_chain import (
-    Halving,
+from simulator.analysis.backtest_chain import Halving, halving_dates
+from simulator.engine.schedule import build_schedule
+from simulator.inputs.chain_state import (
     contiguous,
-    halving_dates,
+    difficulty_at_end,
+    epoch_elapsed_at,
+    estimate_height,
     height_from_supply,
-    infer_epoch_elapsed_days,
-    infer_start_height,
     mixed_days,
 )
-from simulator.engine.schedule import build_schedule
 from simulator.inputs.schema import Mining
 from simulator.model.chain import ChainPath, simulate_chain
 from simulator.model.mining import btc_mined_per_day, network_share, total_network_ehs
@@ -184,22 +185,21 @@ def _check_window(
 
 def _start_state(
     frame: pd.DataFrame,
-    window: pd.DataFrame,
     day0: pd.Timestamp,
     start_height: int | None,
     epoch_elapsed_days: float | None,
 ) -> tuple[int, str, float, float | None]:
     """Height, how it was found, difficulty and days into the epoch at the end of ``day0``."""
     if start_height is None:
-        height0, method = infer_start_height(frame, day0)
+        height = estimate_height(frame, day0)
+        height0, method = height.height, height.method
     else:
         height0, method = int(start_height), "given"
-    difficulty0 = float(window["difficulty"].iloc[0])
-    if mixed_days(frame["difficulty"], window.index[:1])[0]:
-        difficulty0 = float(window["difficulty"].iloc[1])  # retarget inside the start day
+    # With a retarget inside day0 this is the next day's, always in the window.
+    difficulty0 = difficulty_at_end(frame["difficulty"], frame["blocks"], day0, height0).value
     elapsed = epoch_elapsed_days
-    if elapsed is None and contiguous(frame.loc[:day0].index):
-        elapsed = infer_epoch_elapsed_days(frame.loc[:day0, "blocks"].iloc[-60:], height0)
+    if elapsed is None:
+        elapsed = epoch_elapsed_at(frame, day0, height0)
     return height0, method, difficulty0, elapsed
 
 
@@ -294,7 +294,7 @@ def run_backtest(
     days = window.iloc[1:]
     n_days = len(days)
     height0, method, difficulty0, elapsed = _start_state(
-        frame, window, day0, start_height, epoch_elapsed_days
+        frame, day0, start_height, epoch_elapsed_days
     )
     hashrate = frame["hashrate_ehs"].rolling(smoothing_days, center=True, min_periods=1).mean()
     hashrate = hashrate.loc[days.index].to_numpy()
