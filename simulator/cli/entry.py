@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -55,5 +56,21 @@ def run_app(app: typer.Typer, args: Sequence[str] | None = None) -> int:
 
 
 def exit_app(app: typer.Typer) -> NoReturn:
-    """Run ``app`` on the command line's arguments and exit with its code."""
-    sys.exit(run_app(app))
+    """Run ``app`` on the command line's arguments and exit with its code.
+
+    After Ctrl-C the process ends at once (``os._exit``) once the message is
+    out and the streams are flushed: a process-pool worker terminated while
+    sending a block leaves the executor's reader thread waiting for the rest
+    of the message, and the interpreter's exit would wait for it for ever.
+    Every temporary folder has been removed by then (the savers clean up on
+    any exception).
+    """
+    code = run_app(app)
+    if code == INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(code)
+    sys.exit(code)

@@ -7,9 +7,11 @@ tasks to it.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -47,6 +49,24 @@ class Pool:
 def _ignore_sigint() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group; only the parent handles it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start (in the main thread; elsewhere do nothing).
+
+    A process started with SIGINT ignored keeps it ignored, so Ctrl-C, which
+    the terminal sends to the whole process group, reaches only the parent,
+    which stops the pool; the children print no tracebacks of their own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _terminate_children(keep: set[Any]) -> None:
@@ -94,14 +114,15 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
         if address:
             client = Client(address)
         else:
-            cluster = LocalCluster(
-                n_workers=workers or 2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,  # no dashboard, and its HTTP port picked freely:
-                scheduler_kwargs={"dashboard_address": ":0"},
-            )
+            with _sigint_ignored():  # the worker processes inherit it: Ctrl-C is the parent's
+                cluster = LocalCluster(
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,  # no dashboard, and its HTTP port picked freely:
+                    scheduler_kwargs={"dashboard_address": ":0"},
+                )
             closers.append(cluster.close)
             client = Client(cluster)
         closers.insert(0, client.close)
@@ -110,9 +131,15 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
     try:
         yield pool
     except BaseException:
-        pool.executor.shutdown(wait=False, cancel_futures=True)
+        try:
+            pool.executor.shutdown(wait=False, cancel_futures=True)
+        except TypeError:  # dask's ClientExecutor has no cancel_futures
+            pool.executor.shutdown(wait=False)
         if name == "processes":
             _terminate_children(before)
+        if name == "dask":  # closing a cluster with tasks running logs errors: not news
+            for logger in ("distributed", "tornado"):
+                logging.getLogger(logger).setLevel(logging.CRITICAL)
         raise
     else:
         pool.executor.shutdown(wait=True)

@@ -12,9 +12,10 @@ an error or a kill before the rename leaves the previous folder as it was.
   a result; the old content, now in the temporary name, is deleted after.
   Where the call does not exist (other systems, some file systems) the old
   folder is renamed away first and the new one moved in, a gap of two renames.
-* **Temporary folders** are named ``.NAME.btcsim-PID-XXXX``. One left by a
-  killed process (its PID no longer runs) is deleted the next time anything is
-  published beside it; hidden by its leading dot until then.
+* **Temporary folders** are named ``.NAME.btcsim-HOST-PID-XXXX``. One left by
+  a killed process of this machine (its PID no longer runs here) is deleted
+  the next time anything is published beside it, hidden by its leading dot
+  until then. Those of other machines (a shared folder) are left alone.
 
 Temporary files and folders are created private (``mkstemp``/``mkdtemp`` use
 modes 0600/0700); the published file or folder gets the permissions the
@@ -29,6 +30,7 @@ import functools
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -113,7 +115,7 @@ def remove_stray_temps(target: Path) -> list[Path]:
     list of Path
         What was deleted.
     """
-    pattern = re.compile(re.escape(f".{target.name}{TEMP_MARK}") + r"(\d+)-")
+    pattern = re.compile(re.escape(f".{target.name}{TEMP_MARK}{_host()}-") + r"(\d+)-")
     removed: list[Path] = []
     try:
         entries = list(target.parent.iterdir())
@@ -131,8 +133,13 @@ def remove_stray_temps(target: Path) -> list[Path]:
     return removed
 
 
+def _host() -> str:
+    """The machine's name, made safe for a file name (PIDs are only unique per host)."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
+
+
 def _temp_prefix(target: Path) -> str:
-    return f".{target.name}{TEMP_MARK}{os.getpid()}-"
+    return f".{target.name}{TEMP_MARK}{_host()}-{os.getpid()}-"
 
 
 def _is_empty_dir(path: Path) -> bool:

@@ -53,8 +53,22 @@ class OutputError(InputError):
         super().__init__(f"{label}: {message}")
 
 
-def _manifest_files(folder: Path) -> set[str] | None:
-    """Top-level names the folder's btcsim manifest lists, or None if it has no such manifest."""
+#: What results written before manifests listed their files hold (read as btcsim's).
+LEGACY_FILES = frozenset(
+    {
+        "summary.csv", "percentiles.csv", "inputs.csv", "manifest.json", "comparison.csv",
+        "inputs_diff.csv", "sweep.csv", "heatmap.csv", "sensitivity.csv", "sobol.csv",
+        "daily.csv", "monthly.csv",
+    }
+)  # fmt: skip
+
+
+def _listing(folder: Path) -> tuple[set[str], dict[str, set[str]]] | None:
+    """Files and sub-folders (with their listed children) a btcsim manifest in ``folder`` lists.
+
+    None if the folder has no manifest that btcsim wrote. A manifest from
+    before ``files`` was recorded lists :data:`LEGACY_FILES` and PNG figures.
+    """
     try:
         with open(folder / "manifest.json", encoding="utf-8") as fh:
             manifest = json.load(fh)
@@ -64,29 +78,66 @@ def _manifest_files(folder: Path) -> set[str] | None:
         return None
     listed = manifest.get("files")
     if not isinstance(listed, list):
-        return None
-    return {str(f).split("/", 1)[0] for f in listed} | {"manifest.json"}
+        names = {p.name for p in folder.iterdir()}
+        return {n for n in names if n in LEGACY_FILES or n.endswith(".png")}, {}
+    files: set[str] = {"manifest.json"}
+    folders: dict[str, set[str]] = {}
+    for entry in map(str, listed):
+        parts = [p for p in entry.split("/") if p]
+        if len(parts) == 1 and not entry.endswith("/"):
+            files.add(parts[0])
+        elif parts:
+            folders.setdefault(parts[0], set()).update(parts[1:2])
+    return files, folders
+
+
+def _shown(folder: Path) -> list[Path]:
+    """Entries of ``folder`` other than btcsim's own hidden temporaries."""
+    return sorted(
+        p for p in folder.iterdir() if not (p.name.startswith(".") and TEMP_MARK in p.name)
+    )
 
 
 def foreign_entries(folder: str | Path) -> list[str]:
-    """Names in ``folder`` that btcsim did not write (all of them if it has no btcsim manifest).
+    """Paths in ``folder`` (relative to it) that btcsim did not write.
 
-    Hidden temporary entries of btcsim's own atomic writes are not counted.
+    All of them if the folder has no btcsim manifest. Sub-folders a manifest
+    lists (``scenarios/NAME/``) are checked entry by entry, and each listed
+    result in them must itself be a btcsim result. Symbolic links are never
+    btcsim's. Hidden temporaries of btcsim's own atomic writes are not counted.
     """
     folder = Path(folder)
-    names = sorted(
-        p.name for p in folder.iterdir() if not (p.name.startswith(".") and TEMP_MARK in p.name)
-    )
-    listed = _manifest_files(folder)
-    if listed is None:
-        return names
-    return [n for n in names if n not in listed]
+    listing = _listing(folder)
+    entries = _shown(folder)
+    if listing is None:
+        return [p.name for p in entries]
+    files, folders = listing
+    foreign: list[str] = []
+    for entry in entries:
+        if entry.is_symlink():
+            foreign.append(entry.name)
+        elif entry.name in files and entry.is_file():
+            continue
+        elif entry.name in folders and entry.is_dir():
+            for child in _shown(entry):
+                where = f"{entry.name}/{child.name}"
+                if (
+                    child.name not in folders[entry.name]
+                    or child.is_symlink()
+                    or not child.is_dir()
+                ):
+                    foreign.append(where)
+                else:
+                    foreign += [f"{where}/{n}" for n in foreign_entries(child)]
+        else:
+            foreign.append(entry.name)
+    return foreign
 
 
 def is_btcsim_result(folder: str | Path) -> bool:
     """True if ``folder`` is a non-empty folder of btcsim's own files only."""
     folder = Path(folder)
-    return folder.is_dir() and _manifest_files(folder) is not None and not foreign_entries(folder)
+    return folder.is_dir() and _listing(folder) is not None and not foreign_entries(folder)
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -127,12 +178,17 @@ def check_output_folder(folder: str | Path, label: str | None = None) -> None:
     for part in path.parts:
         if len(os.fsencode(part)) > limit - 24:  # room for the temporary prefix and suffix
             raise OutputError(label, f"the name {part[:24]}... is too long for the file system")
+    if path.is_symlink():  # publishing would swap the link itself, not what it points to
+        raise OutputError(label, "is a symbolic link; give the folder it points to instead")
     resolved = path.resolve()
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:
         raise OutputError(label, "this is the current folder or one of its parents")
     if any(resolved == root or root in resolved.parents for root in SYSTEM_ROOTS):
         raise OutputError(label, f"is under the system folder /{resolved.parts[1]}")
+    dangling = next((p for p in path.parents if p.is_symlink() and not p.exists()), None)
+    if dangling is not None:
+        raise OutputError(label, f"{dangling} is a symbolic link to nothing")
     base = _nearest_existing(resolved)
     if base != resolved and not base.is_dir():
         raise OutputError(label, f"{base} is a file, not a folder")

@@ -118,13 +118,16 @@ def test_stray_temporaries_of_dead_processes_are_removed(tmp_path: Path) -> None
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                           capture_output=True, text=True)  # fmt: skip
     pid = int(dead.stdout)
-    stray = tmp_path / f".out{TEMP_MARK}{pid}-abc123"
+    host = files._host()
+    stray = tmp_path / f".out{TEMP_MARK}{host}-{pid}-abc123"
     stray.mkdir()
     (stray / "half.csv").write_text("partial")
-    live = tmp_path / f".out{TEMP_MARK}{os.getppid()}-def456"  # a running process's: kept
+    live = tmp_path / f".out{TEMP_MARK}{host}-{os.getppid()}-def456"  # running: kept
     live.mkdir()
+    other_host = tmp_path / f".out{TEMP_MARK}elsewhere-{pid}-ghi789"  # PID not ours to judge
+    other_host.mkdir()
     write_folder_atomic(tmp_path / "out", lambda d: (d / "a.csv").write_text("a"))
-    assert not stray.exists() and live.exists()
+    assert not stray.exists() and live.exists() and other_host.exists()
     assert foreign_entries(tmp_path / "out") == ["a.csv"]  # no manifest: all foreign
 
 
@@ -222,3 +225,61 @@ def test_check_existing_matches_publishing(tmp_path: Path) -> None:
 def test_default_output_folder_of_the_project_is_ignored_by_git() -> None:
     ignored = (PROJECT / ".gitignore").read_text(encoding="utf-8").split()
     assert "/results/" in ignored
+
+
+def test_ownership_is_checked_inside_listed_sub_folders(tmp_path: Path) -> None:
+    """A compare --each folder: scenarios/NAME/ are btcsim's, a note beside them is not.
+
+    Before: listing ``scenarios/a/`` made the whole ``scenarios`` tree count as
+    btcsim's, so ``--overwrite`` deleted a user's ``scenarios/mynotes.txt``.
+    """
+    target = tmp_path / "cmp"
+
+    def write(tmp: Path) -> None:
+        inner = tmp / "scenarios" / "a"
+        inner.mkdir(parents=True)
+        _result_writer("inner")(inner)  # type: ignore[operator]
+        files = ["comparison.csv", "manifest.json", "scenarios/a/"]
+        (tmp / "comparison.csv").write_text("x\n")
+        (tmp / "manifest.json").write_text(
+            json.dumps({"versions": {"btcsim": "t"}, "files": files})
+        )
+
+    publish_folder(target, write)
+    assert is_btcsim_result(target)
+    (target / "scenarios" / "mynotes.txt").write_text("mine")
+    assert foreign_entries(target) == ["scenarios/mynotes.txt"]
+    with pytest.raises(OutputError, match="scenarios/mynotes.txt"):
+        publish_folder(target, write, "replace")
+    (target / "scenarios" / "mynotes.txt").unlink()
+    (target / "scenarios" / "a" / "extra.txt").write_text("mine too")
+    assert foreign_entries(target) == ["scenarios/a/extra.txt"]
+
+
+def test_results_from_before_files_were_listed_can_be_replaced(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("summary.csv", "percentiles.csv", "inputs.csv", "fan.png"):
+        (old / name).write_text("x")
+    (old / "manifest.json").write_text(json.dumps({"versions": {"btcsim": "0.1"}}))
+    assert is_btcsim_result(old)
+    publish_folder(old, _result_writer("new"), "replace")  # type: ignore[arg-type]
+    assert (old / "summary.csv").read_text() == "new\n"
+    (old / "thesis.docx").write_text("x")
+    (old / "manifest.json").write_text(json.dumps({"versions": {"btcsim": "0.1"}}))
+    assert foreign_entries(old) == ["thesis.docx"]
+
+
+def test_symbolic_links_are_refused_before_the_run(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for target in ("link", "dangling", "dangling/sub"):
+        with pytest.raises(OutputError, match="is a symbolic link"):
+            check_output_folder(tmp_path / target)
+    check_output_folder(tmp_path / "link" / "sub")  # a link above the target is harmless
+    inside = tmp_path / "res"
+    publish_folder(inside, _result_writer("a"))  # type: ignore[arg-type]
+    (inside / "elsewhere").symlink_to(real)
+    assert foreign_entries(inside) == ["elsewhere"]  # a link is never btcsim's
