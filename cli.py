@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli import inputs, run
+from simulator.cli import inputs, reference, run
 from simulator.cli.compare import compare_cmd
 from simulator.cli.entry import exit_app
 from simulator.cli.history import backtest, calibrate, history_app
@@ -52,6 +52,7 @@ def _root(
 
 app.registered_commands += run.app.registered_commands
 app.registered_commands += inputs.app.registered_commands
+app.registered_commands += reference.app.registered_commands
 app.add_typer(history_app, name="history")
 app.command()(calibrate)
 app.command()(backtest)

@@ -15,6 +15,9 @@ seed="${3:-7}"
 mkdir -p "$out"
 find scenarios -name '*.toml' -not -path '*/parts/*' | sort | while read -r f; do
   name=$(echo "$f" | sed 's#^scenarios/##; s#/#__#g; s#\.toml$##')
-  btcsim run "$f" --paths "$paths" --seed "$seed" --quiet --out "$out/$name" --backend serial
+  extra=()  # from_history starts from a history file: the real one beside the checkout
+  [ "$(basename "$f")" = from_history.toml ] && extra=(--set scenario.start_from=../shared/data/btc_daily.csv)
+  btcsim run "$f" --paths "$paths" --seed "$seed" --quiet --out "$out/$name" --backend serial \
+    --overwrite "${extra[@]}"
 done
 echo "wrote $(find "$out" -name summary.csv | wc -l) scenario folders to $out"

@@ -14,3 +14,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
 #: Real daily Bitcoin history (Coin Metrics, CC BY-NC 4.0); never copied into the project.
 REAL_HISTORY = SHARED / "data" / "btc_daily.csv"
+
+
+def shipped_overrides(path: Path) -> list[str]:
+    """Overrides a shipped scenario needs to load: ``from_history`` names the real history."""
+    if path.stem == "from_history":
+        return [f"scenario.start_from={REAL_HISTORY}"]
+    return []

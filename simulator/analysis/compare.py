@@ -280,6 +280,7 @@ class Comparison:
                 {
                     "name": r.scenario,
                     "file": r.meta.get("file"),
+                    "facts_files": r.meta.get("facts_files", []),
                     "seed": r.meta.get("seed"),
                     "paths": r.meta.get("paths"),
                     "start_date": r.meta.get("start_date"),

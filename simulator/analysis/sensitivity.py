@@ -234,6 +234,7 @@ class Sensitivity:
     sobol: pd.DataFrame | None = None
     sobol_n: int | None = None
     backend: str | None = None
+    facts_files: list[dict[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
     def manifest(self, command: str | None = None) -> dict[str, Any]:
@@ -242,6 +243,7 @@ class Sensitivity:
             **manifest_base("btcsim sensitivity", command, self.backend),
             "scenario": self.scenario,
             "file": self.file,
+            "facts_files": self.facts_files,
             "metric": self.metric.label,
             "base_value": self.base_value,
             "unit": self.metric_unit,
@@ -371,6 +373,7 @@ def run_sensitivity(
         sobol=sobol,
         sobol_n=plan.sobol_n,
         backend=backend_used([base], backend),
+        facts_files=[f.record() for f in plan.base.facts_files],
     )
 
 

@@ -137,13 +137,15 @@ def plan_sweep(
     mode: str = "grid",
     overrides: Sequence[str] = (),
     metric: str | None = None,
+    facts: Sequence[str | Path] = (),
 ) -> SweepPlan:
     """Parse ``vary``, check every key and build the variants, without running.
 
     Each key is checked by loading the scenario with its first value; an
     unknown key fails here with the scenario loader's own message, as
     ``FILE: --vary KEY: ...``. Later values that are invalid only fail their
-    own combination.
+    own combination. ``facts``: more facts files (``--facts``) for every
+    combination.
 
     Raises
     ------
@@ -154,7 +156,7 @@ def plan_sweep(
     if mode not in ("grid", "zip"):
         raise ScenarioError("--mode", "", f"expected grid or zip (got {mode!r})")
     varies = _parse_varies(vary)
-    base = load_scenario(scenario_path, overrides)
+    base = load_scenario(scenario_path, overrides, facts=facts)
     _check_keys(base, varies, str(scenario_path))
     ref = parse_metric(metric, base.model) if metric else default_metric(base.model, "mining")
     combos = _combos(varies, mode)
@@ -211,6 +213,7 @@ class Sweep:
             **manifest_base("btcsim sweep", command, self.backend),
             "scenario": self.scenario,
             "file": self.file,
+            "facts_files": ok[0].meta.get("facts_files", []) if ok else [],
             "mode": self.mode,
             "vary": {k: self.table[k].tolist() for k in self.keys},
             "combinations": len(self.table),
@@ -339,6 +342,7 @@ def sweep(
     workers: int | None = None,
     address: str | None = None,
     progress: Progress = None,
+    facts: Sequence[str | Path] = (),
 ) -> Sweep:
     """Run a scenario over a grid (or zip) of input values.
 
@@ -360,6 +364,8 @@ def sweep(
         Passed to :func:`simulator.results.simulate.simulate_many`.
     progress : callable, optional
         Called with the number of paths finished.
+    facts : sequence of str or Path, optional
+        More facts files for every combination (``--facts``).
 
     Returns
     -------
@@ -370,5 +376,7 @@ def sweep(
     ScenarioError
         For bad options or unknown keys, before anything runs.
     """
-    plan = plan_sweep(scenario_path, vary, mode=mode, overrides=overrides, metric=metric)
+    plan = plan_sweep(
+        scenario_path, vary, mode=mode, overrides=overrides, metric=metric, facts=facts
+    )
     return run_sweep(plan, backend=backend, workers=workers, address=address, progress=progress)

@@ -53,12 +53,24 @@ def new_table(*args: Any, **kwargs: Any) -> Table:
     return Table(*args, **kwargs)
 
 
-out = LazyConsole(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: rich would otherwise turn ":fire:" in a quoted value into an emoji.
+out = LazyConsole(
+    highlight=False, soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 120
+)
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override an input: dotted.key=value (repeatable)."),
+]
+FactsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--facts",
+        help="A facts file of your own (the form of the built-in registry), read on top of the "
+        "built-in facts and the scenario's own facts files (repeatable). Check one with: "
+        "btcsim facts check FILE",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No tables or progress.")]
@@ -161,9 +173,9 @@ OverwriteOpt = Annotated[
     bool,
     typer.Option(
         "--overwrite",
-        help="Replace an earlier btcsim result in the output folder (a folder holding other "
-        "files is never replaced). Default: an explicit --out is refused, and the default "
-        "results/NAME goes to the next free results/NAME-2, -3, ...",
+        help="Replace an earlier btcsim result (folder or file) at the output; never anything "
+        "btcsim did not write. Without it an explicit --out holding a result is refused, and "
+        "a default output goes to the next free name (results/NAME-2, report-2.html, ...).",
     ),
 ]
 

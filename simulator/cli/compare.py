@@ -22,6 +22,7 @@ from simulator.cli.batch import (
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
+    FactsOpt,
     JsonOpt,
     OverwriteOpt,
     PathsOpt,
@@ -53,6 +54,7 @@ def compare_cmd(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     overrides: SetOpt = None,
+    facts_files: FactsOpt = None,
     out_dir: OutOpt = None,
     overwrite: OverwriteOpt = False,
     each: Annotated[
@@ -86,7 +88,7 @@ def compare_cmd(
     backend = check_backend(backend, address)
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
-        scenarios = [load_scenario(f, sets) for f in files]
+        scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in files]
         check_unique_names(scenarios)
     output = plan_output(
         out_dir,
@@ -121,10 +123,10 @@ def compare_cmd(
         return
     if quiet:
         return
-    _print_comparison(result, files, target)
+    _print_comparison(result, files, target, scenarios)
 
 
-def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
+def _print_comparison(result: Any, files: list[Path], target: Path, scenarios: list[Any]) -> None:
     letters = [chr(ord("A") + i) if i < 26 else f"S{i + 1}" for i in range(len(result.results))]
     first = result.results[0].meta
     out.print(
@@ -135,7 +137,7 @@ def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
     for letter, r, f in zip(letters, result.results, files, strict=True):
         out.print(f"  {letter} = {r.scenario} ({f})", markup=False)
     out.print(result.crn_message(), markup=False)
-    _print_inputs_diff(result, letters)
+    _print_inputs_diff(result, letters, scenarios)
     end = first["end_date"]
     for (kind, entity), rows in result.table.groupby(["kind", "entity"], sort=False):
         out.print(_metric_table(result, letters, kind, entity, rows, end))
@@ -147,7 +149,7 @@ def _print_comparison(result: Any, files: list[Path], target: Path) -> None:
     out.print(f"Files: {target}/ ({', '.join(result.files)})", markup=False)
 
 
-def _print_inputs_diff(result: Any, letters: list[str]) -> None:
+def _print_inputs_diff(result: Any, letters: list[str], scenarios: list[Any]) -> None:
     diff = result.inputs_diff
     if diff.empty:
         out.print("Inputs: identical")
@@ -159,10 +161,12 @@ def _print_inputs_diff(result: Any, letters: list[str]) -> None:
         table.add_column(letter, no_wrap=True, justify="right")
     for row in diff.to_dict("records"):
         cells = []
-        for r in result.results:
+        for r, scenario in zip(result.results, scenarios, strict=True):
             prov = row[f"{r.scenario}.provenance"]
             value = row[f"{r.scenario}.value"]
             shown = format_number(value, row["unit"])
+            origin = scenario.fact_origin(row["key"])  # a user's facts file, if any
+            prov += f", {origin}" if origin else ""
             cells.append("absent" if prov == "absent" else f"{shown} ({prov})")
         table.add_row(row["key"], row["unit"], *cells)
     out.print(table)

@@ -11,6 +11,7 @@ from simulator.cli.batch import batch_errors, path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
+    FactsOpt,
     OverwriteOpt,
     PathsOpt,
     QuietOpt,
@@ -20,6 +21,7 @@ from simulator.cli.common import (
     YearsOpt,
     check_backend,
     command_line,
+    err,
     fail,
     out,
     run_sets,
@@ -38,6 +40,8 @@ def _report_file(explicit: Path | None, overwrite: bool) -> Path:
         while path.exists():  # the default never refuses: the next free name
             path = Path(f"report-{n}.html")
             n += 1
+        if n > 2:
+            err.print(f"note: report.html exists; writing {path}", markup=False)
     else:
         path = explicit if explicit is not None else Path("report.html")
     label = f"--out {path}" if explicit is not None else str(path)
@@ -63,6 +67,7 @@ def report_cmd(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     overrides: SetOpt = None,
+    facts_files: FactsOpt = None,
     backend: BackendOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
@@ -84,7 +89,7 @@ def report_cmd(
     backend = check_backend(backend, address)
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
-        scenarios = [load_scenario(f, sets) for f in files]
+        scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in files]
     total = sum(s.model.scenario.paths for s in scenarios)
     with path_progress(total, "report", quiet) as advance, batch_errors():
         results, comparison = run_for_report(

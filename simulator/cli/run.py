@@ -16,6 +16,7 @@ from simulator.cli.batch import path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
+    FactsOpt,
     JsonOpt,
     Output,
     OverwriteOpt,
@@ -146,13 +147,14 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         out.print(_summary_table(result, res.name, "reserve"))
     for op in model.mining:
         out.print(_summary_table(result, op.name, "mining"))
+    from simulator.inputs.provenance import count_text
+
     c = result.meta["provenance_counts"]
     out.print(
         f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
         f"{result.meta['start_date']} to {result.meta['end_date']}, "
-        f"{result.meta['seconds']:.1f} s. Inputs: {c['cited']} cited, "
-        f"{c['derived']} derived, {c['protocol']} protocol, {c['assumption']} "
-        f"assumptions (btcsim explain {result.meta['file']}).",
+        f"{result.meta['seconds']:.1f} s. Inputs: {count_text(c)} "
+        f"(btcsim explain {result.meta['file']}).",
         markup=False,
     )
     out.print(
@@ -172,6 +174,7 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Random seed.", min=0)] = None,
     years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
     overrides: SetOpt = None,
+    facts_files: FactsOpt = None,
     freq: Annotated[str | None, typer.Option(help="Output frequency: D, W or M.")] = None,
     out_dir: Annotated[
         Path | None,
@@ -189,6 +192,7 @@ def run(
 
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
     """
+    from simulator.analysis.compare import check_unique_names
     from simulator.inputs.scenario import load_scenario
 
     if freq is not None and freq not in ("D", "W", "M"):
@@ -197,11 +201,11 @@ def run(
     sets = run_sets(overrides, paths, seed, years)
     targets = files or [BASELINE]
     with user_errors():
-        scenarios = [load_scenario(f, sets) for f in targets]
+        scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in targets]
+        check_unique_names(scenarios)  # each names its own folder
     outputs = _outputs(scenarios, out_dir, overwrite)
-    summaries = []
-    for scenario, output in zip(scenarios, outputs, strict=True):
-        result = _simulate_with_progress(
+    results = [  # every run first, so a failing one leaves nothing written
+        _simulate_with_progress(
             scenario,
             hide=quiet or as_json,
             freq=freq,
@@ -210,7 +214,12 @@ def run(
             address=address,
             keep_paths=plot,
         )
-        summaries.append((result, publish(result, output, _figures(result) if plot else None)))
+        for scenario in scenarios
+    ]
+    summaries = [
+        (result, publish(result, output, _figures(result) if plot else None))
+        for result, output in zip(results, outputs, strict=True)
+    ]
     if as_json:
         _emit_summaries_json(summaries)
         return

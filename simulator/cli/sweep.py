@@ -19,6 +19,7 @@ from simulator.cli.batch import (
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
+    FactsOpt,
     JsonOpt,
     OverwriteOpt,
     PathsOpt,
@@ -54,6 +55,7 @@ def sweep_cmd(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     overrides: SetOpt = None,
+    facts_files: FactsOpt = None,
     out_dir: OutOpt = None,
     overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
@@ -77,7 +79,9 @@ def sweep_cmd(
 
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
-        plan = plan_sweep(file, vary, mode=mode, overrides=sets, metric=metric)
+        plan = plan_sweep(
+            file, vary, mode=mode, overrides=sets, metric=metric, facts=facts_files or []
+        )
     output = plan_output(out_dir, Path("results") / safe_name(f"sweep_{plan.base.name}"), overwrite)
     backend = check_backend(backend, address)
     result, target = run_save_plot(
@@ -196,6 +200,7 @@ def sensitivity_cmd(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     overrides: SetOpt = None,
+    facts_files: FactsOpt = None,
     out_dir: OutOpt = None,
     overwrite: OverwriteOpt = False,
     as_json: JsonOpt = False,
@@ -227,7 +232,7 @@ def sensitivity_cmd(
         fail(SALIB_MISSING)
     sets = run_sets(overrides, None, seed, years)
     with batch_errors():
-        scenario = load_scenario(file, sets)
+        scenario = load_scenario(file, sets, facts=facts_files or [])
         plan = plan_sensitivity(scenario, metric, paths=paths, sobol=sobol)
     output = plan_output(
         out_dir, Path("results") / safe_name(f"sensitivity_{scenario.name}"), overwrite
@@ -261,10 +266,10 @@ def sensitivity_cmd(
         return
     if quiet:
         return
-    _print_sensitivity(result, file, target, top)
+    _print_sensitivity(result, file, target, top, scenario)
 
 
-def _print_sensitivity(result: Any, file: Path, target: Path, top: int) -> None:
+def _print_sensitivity(result: Any, file: Path, target: Path, top: int, scenario: Any) -> None:
     unit = result.metric_unit
     base = cell(result.base_value, unit)
     out.print(
@@ -285,8 +290,9 @@ def _print_sensitivity(result: Any, file: Path, target: Path, top: int) -> None:
             justify="left" if col in ("key", "provenance") else "right",
         )
     for row in frame.head(top).to_dict("records"):
+        origin = scenario.fact_origin(row["key"])  # a user's facts file, if the fact is from one
         table.add_row(
-            str(row["rank"]), row["key"], row["provenance"],
+            str(row["rank"]), row["key"], row["provenance"] + (f" ({origin})" if origin else ""),
             format_number(row["low"], row["unit"]), format_number(row["base_value"], row["unit"]),
             format_number(row["high"], row["unit"]),
             cell(row["metric_low"], unit), cell(row["metric_high"], unit),
@@ -296,10 +302,12 @@ def _print_sensitivity(result: Any, file: Path, target: Path, top: int) -> None:
     shown = frame.head(top)
     by_prov = shown.groupby("provenance")["swing"].size().to_dict()
     facts = frame[frame.provenance.isin(["cited", "derived"]) & (frame.swing > 0)]
+    top_fact = facts.iloc[0] if not facts.empty else None
+    origin = scenario.fact_origin(top_fact["key"]) if top_fact is not None else ""
     first_fact = (
-        f"; the largest swing from a cited or derived input is #{facts.iloc[0]['rank']} "
-        f"{facts.iloc[0]['key']} ({facts.iloc[0]['provenance']})"
-        if not facts.empty
+        f"; the largest swing from a cited or derived input is #{top_fact['rank']} "
+        f"{top_fact['key']} ({top_fact['provenance']}{', ' + origin if origin else ''})"
+        if top_fact is not None
         else "; no cited or derived input moves it"
     )
     out.print(

@@ -106,5 +106,6 @@ def check_memory(
     raise RunTooLargeError(
         f"{name}: this run needs about {_gib(need)} of memory{several} "
         f"({paths:,} paths x {out_days:,} output days x {series} series), more than the "
-        f"{_gib(have)} available; use fewer --paths, or a coarser --freq (W or M)"
+        f"{_gib(have)} available; use fewer --paths, or coarser output (--freq W or M "
+        "where the command has it, else --set scenario.freq=M)"
     )

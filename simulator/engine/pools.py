@@ -11,6 +11,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -69,6 +70,17 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+#: The resource tracker's note on exit after Ctrl-C: the pool's locks, which the
+#: terminated workers held, are cleaned up by the tracker; that is expected, not news.
+_TRACKER_WARNING = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Pass the filter to the resource tracker process (it starts with the parent's -W options)."""
+    if _TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_WARNING)
+
+
 def _terminate_children(keep: set[Any]) -> None:
     """Stop the pool's worker processes now (after Ctrl-C or an error), not after their task.
 
@@ -103,6 +115,7 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
         if ctx.get_start_method() == "forkserver":
             # children fork with the backends (and so the engine) imported
             ctx.set_forkserver_preload(["simulator.engine.backends"])
+        _quiet_resource_tracker()
         executor = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint)
         pool = Pool(executor, n, remote=True)
 

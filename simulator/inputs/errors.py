@@ -20,7 +20,11 @@ __all__ = [
     "InputError",
     "ScenarioError",
     "UnknownFactError",
+    "KEYS_SHOWN",
+    "MAX_KEYS_LISTED",
+    "MERGE_KEYS",
     "did_you_mean",
+    "key_hint",
     "shorten",
     "validation_error",
 ]
@@ -43,6 +47,41 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+#: Most valid keys :func:`key_hint` lists in full; of a longer list it shows the first
+#: :data:`KEYS_SHOWN` and counts the others.
+MAX_KEYS_LISTED = 12
+KEYS_SHOWN = 10
+
+
+def key_hint(word: str, options: Sequence[str], more: str = "") -> str:
+    """Return a hint for an unknown key: the closest valid key, else the valid keys.
+
+    Parameters
+    ----------
+    word : str
+        The unknown key.
+    options : sequence of str
+        The valid keys at that level, in the order to list them.
+    more : str, optional
+        Where to see them all when the list is shortened (``"btcsim schema chain"``).
+
+    Returns
+    -------
+    str
+        `` (did you mean 'X'?)``, or `` (valid keys: a, b, ...)``: all of them
+        up to :data:`MAX_KEYS_LISTED`, else the first :data:`KEYS_SHOWN` and a
+        count of the others; ``""`` when there are no options.
+    """
+    close = did_you_mean(word, options)
+    if close or not options:
+        return close
+    if len(options) <= MAX_KEYS_LISTED:
+        return f" (valid keys: {', '.join(options)})"
+    shown = ", ".join(options[:KEYS_SHOWN])
+    rest = f" and {len(options) - KEYS_SHOWN} more" + (f": {more}" if more else "")
+    return f" (valid keys: {shown}{rest})"
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -115,7 +154,11 @@ class UnknownFactError(InputError, KeyError):
 
 
 class FactsFileError(InputError, ValueError):
-    """Raised when a facts registry is malformed.
+    """Raised when a facts file (the built-in registry or one of the user's) is malformed.
+
+    The message reads ``FILE: TABLE.ID.FIELD: message``, the key named the
+    way the file's own tables are: ``fact.el_salvador.reserve_btc.sources[2].published``
+    for a ``[[fact]]`` entry, ``derived.ID.formula`` for a ``[[derived]]`` one.
 
     Parameters
     ----------
@@ -127,11 +170,17 @@ class FactsFileError(InputError, ValueError):
         The entry at fault, if known.
     field : str or None, optional
         The field at fault, if known (e.g. ``"sources[2].qualifier"``).
+    table : str, optional
+        The table holding the entry: ``"fact"`` (default) or ``"derived"``.
 
     Attributes
     ----------
-    origin, fact_id, field : str or None
-        As passed in; the string form names all of them.
+    origin, fact_id, field, table : str or None
+        As passed in.
+    key : str
+        The dotted key the message names (empty when the whole file is at fault).
+    message : str
+        What is wrong, without the file and key.
     """
 
     def __init__(
@@ -140,16 +189,15 @@ class FactsFileError(InputError, ValueError):
         origin: str = "<facts>",
         fact_id: str | None = None,
         field: str | None = None,
+        table: str = "fact",
     ) -> None:
-        self.origin = origin
-        self.fact_id = fact_id
-        self.field = field
-        where = origin
-        if fact_id is not None:
-            where += f": {fact_id!r}"
-        if field is not None:
-            where += f": field {field!r}"
-        super().__init__(f"{where}: {message}")
+        self.origin, self.fact_id, self.field, self.table = origin, fact_id, field, table
+        self.message = message
+        key = f"{table}.{fact_id}" if fact_id is not None else ""
+        if field:
+            key += field if not key or field.startswith("[") else f".{field}"
+        self.key = key
+        super().__init__(f"{origin}: {key}: {message}" if key else f"{origin}: {message}")
 
 
 # ------------------------------------------------------- pydantic errors
@@ -169,6 +217,21 @@ def _pretty_loc(loc: tuple[Any, ...], raw: Mapping[str, Any]) -> str:
             parts.append(str(item))
             node = node.get(item) if isinstance(node, dict) else None
     return ".".join(parts)
+
+
+#: Keys of a scenario file that reading and merging consume before validation, so the
+#: schema has no field for them, by the table they sit in (``*``: any entity).
+MERGE_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("extends", "facts"),
+    "scenario": ("start_from",),
+    "reserve.*": ("remove",),
+    "mining.*": ("remove",),
+}
+
+
+def _table_of(loc: tuple[Any, ...]) -> str:
+    """The :data:`MERGE_KEYS` pattern of the table holding the key at ``loc``."""
+    return ".".join("*" if isinstance(item, int) else str(item) for item in loc[:-1])
 
 
 def _model_fields(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
@@ -191,6 +254,17 @@ def _model_fields(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
 
+def _unknown_key(loc: tuple[Any, ...], key: str, root: type[BaseModel]) -> str:
+    """The message for an unknown key: the closest valid key, else the valid keys there."""
+    word = str(loc[-1])
+    merge = MERGE_KEYS.get(_table_of(loc), ())
+    if word in merge:  # ``remove`` in a file that extends nothing: nothing to remove
+        return "only in a file that extends another: it drops an entity inherited from there"
+    table = key.rpartition(".")[0]
+    more = f"btcsim schema {table}" if table else "btcsim schema"
+    return "unknown key" + key_hint(word, [*_model_fields(loc, root), *merge], more)
+
+
 #: Most problems listed in one message; the rest are counted.
 _MAX_LISTED = 5
 
@@ -207,7 +281,7 @@ def _problem(
     got = err.get("input")
     kind = err["type"]
     if kind == "extra_forbidden":
-        return key, f"unknown key{did_you_mean(str(loc[-1]), _model_fields(loc, root))}"
+        return key, _unknown_key(loc, key, root)
     if kind == "missing":
         return key, "missing required key"
     msg = err["msg"].removeprefix("Value error, ")

@@ -1,18 +1,55 @@
-"""The cited and derived facts of the registry and the read-only registry holding them."""
+"""The cited and derived facts of the registry and the read-only registry holding them.
+
+A fact comes from the built-in registry (``origin`` is None) or from a user's
+facts file (``origin`` is its path); citations name that file, so a figure a
+user brought is never mistaken for one of the built-in registry's.
+"""
 
 import datetime
-import difflib
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import ClassVar
 
-from simulator.inputs.errors import UnknownFactError
 from simulator.inputs.formula import Interval
 
-__all__ = ["QUALIFIERS", "AnyFact", "DerivedFact", "Fact", "FactRegistry", "Source"]
+__all__ = ["QUALIFIERS", "AnyFact", "DerivedFact", "Fact", "Source", "file_label", "value_label"]
 
 QUALIFIERS: tuple[str, ...] = ("exact", "about", "over", "up to", "range")
 """Allowed qualifiers of a source figure, i.e. how the source hedges it."""
+
+
+def value_label(value: float | str | bool) -> str:
+    """A canonical value as citations write it: ``6,238``, ``745,000,000``, ``2025-05``.
+
+    Parameters
+    ----------
+    value : float or str or bool
+        A fact's value.
+
+    Returns
+    -------
+    str
+        Numbers with thousands separators and no trailing ``.0``; others as written.
+    """
+    if isinstance(value, float):
+        return f"{value:,.15g}"
+    return str(value)
+
+
+def file_label(origin: str | None) -> str:
+    """How citations name where a fact comes from: ``facts file NAME`` or the built-in registry.
+
+    Parameters
+    ----------
+    origin : str or None
+        The facts file's path, or None for the built-in registry.
+
+    Returns
+    -------
+    str
+        ``"facts file my_facts.toml"`` (the file's name) or ``"built-in registry"``.
+    """
+    return "built-in registry" if origin is None else f"facts file {PurePath(origin).name}"
 
 
 @dataclass(frozen=True)
@@ -29,10 +66,11 @@ class Source:
         The figure exactly as the source writes it, e.g. ``"over 6,240"``.
     qualifier : str
         How the figure is hedged; one of :data:`QUALIFIERS`.
-    seed : str
-        File name of the seed article, for tracing.
+    seed : str or None, optional
+        File name of the seed article, for tracing (every source of the
+        built-in registry has one).
     headline : str or None, optional
-        The article headline, where the copy has one.
+        The article headline, where the copy has one, or a report's title.
     via : str or None, optional
         Whom the source credits for the figure, if anyone.
     date_note : str or None, optional
@@ -42,18 +80,37 @@ class Source:
     stated : tuple of float or None, optional
         Numeric reading of the figure as ``(min, max)``; equal ends except for
         a ``"range"`` figure. ``None`` for non-numeric facts.
+    url : str or None, optional
+        Where the source can be read, if it is on the web.
+    origin : str or None, optional
+        The facts file that records this statement; None for the built-in registry.
+    superseded : bool, optional
+        True for a statement of the earlier figure a later one supersedes
+        (kept so the earlier figure stays visible).
     """
 
     outlet: str
     published: datetime.date
     figure: str
     qualifier: str
-    seed: str
+    seed: str | None = None
     headline: str | None = None
     via: str | None = None
     date_note: str | None = None
     note: str | None = None
     stated: Interval | None = None
+    url: str | None = None
+    origin: str | None = None
+    superseded: bool = False
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What makes two statements the same article: the seed, else the URL, else the names."""
+        if self.seed is not None:
+            return ("seed", self.seed)
+        if self.url is not None:
+            return ("url", self.url)
+        return ("names", self.outlet, self.headline, self.published)
 
     def cite(self) -> str:
         """Return a short citation: outlet, headline (if any) and date.
@@ -98,7 +155,15 @@ class Fact:
     canonical_rule : str
         Why ``value`` was chosen among disagreeing sources.
     low, high : float or None
-        Spread of the numbers stated by the sources (numeric facts only).
+        Spread of the numbers stated by the sources (numeric facts only); for
+        a fact that supersedes another, it also holds the earlier figure.
+    origin : str or None, optional
+        The facts file this fact comes from; None for the built-in registry.
+    supersedes : Fact or None, optional
+        The earlier fact of the same id this one replaces (its sources are
+        also in ``sources``, marked ``superseded``).
+    supersedes_reason : str or None, optional
+        Why this figure replaces the earlier one.
 
     Attributes
     ----------
@@ -115,6 +180,9 @@ class Fact:
     canonical_rule: str
     low: float | None = None
     high: float | None = None
+    origin: str | None = None
+    supersedes: "Fact | None" = None
+    supersedes_reason: str | None = None
 
     provenance: ClassVar[str] = "cited"
 
@@ -142,18 +210,37 @@ class Fact:
         -------
         str
             E.g. ``"Crypto.news, '...', 2025-07-17; CryptoSlate, '...', 2025-07-16
-            (+4 more)"``.
+            (+4 more)"``. A fact from a user's facts file adds ``[facts file
+            NAME]``, and one that supersedes another adds what it replaces.
         """
         cites: list[str] = []
-        seen: set[str] = set()
+        seen: set[tuple[object, ...]] = set()
         for src in self.sources:
-            if src.seed in seen:
+            if src.superseded or src.key in seen:
                 continue
-            seen.add(src.seed)
+            seen.add(src.key)
             cites.append(src.cite())
         shown = "; ".join(cites[: max(limit, 1)])
         rest = len(cites) - max(limit, 1)
-        return shown + (f" (+{rest} more)" if rest > 0 else "")
+        text = shown + (f" (+{rest} more)" if rest > 0 else "")
+        if self.origin is not None:
+            text += f" [{file_label(self.origin)}]"
+        if self.supersedes is not None:
+            old = self.supersedes
+            text += (
+                f"; supersedes {value_label(old.value)} {old.unit} of the {file_label(old.origin)}"
+            )
+        return text
+
+    def own_sources(self) -> tuple[Source, ...]:
+        """Return the sources of this figure, without those of a figure it supersedes.
+
+        Returns
+        -------
+        tuple of Source
+            ``sources`` minus the ones marked ``superseded``.
+        """
+        return tuple(s for s in self.sources if not s.superseded)
 
 
 @dataclass(frozen=True)
@@ -181,6 +268,11 @@ class DerivedFact:
         input has no spread or a divisor's spread contains zero.
     bound : str or None
         Note on how the value bounds the truth (e.g. an upper bound).
+    origin : str or None, optional
+        The facts file defining this formula; None for the built-in registry.
+    input_files : tuple of str, optional
+        The users' facts files its inputs (directly or through other derived
+        facts) come from; empty when every input is built in.
 
     Attributes
     ----------
@@ -198,6 +290,8 @@ class DerivedFact:
     low: float | None = None
     high: float | None = None
     bound: str | None = None
+    origin: str | None = None
+    input_files: tuple[str, ...] = ()
 
     provenance: ClassVar[str] = "derived"
 
@@ -217,137 +311,17 @@ class DerivedFact:
         Returns
         -------
         str
-            The formula, prefixed with ``derived:``.
+            The formula, prefixed with ``derived:``; then ``[facts file NAME]``
+            for a formula from a user's file, and ``(inputs from facts file
+            NAME)`` when an input comes from one.
         """
-        return f"derived: {self.formula}"
+        text = f"derived: {self.formula}"
+        if self.origin is not None:
+            text += f" [{file_label(self.origin)}]"
+        files = [f for f in self.input_files if f != self.origin]
+        if files:
+            text += " (inputs from " + ", ".join(file_label(f) for f in files) + ")"
+        return text
 
 
 AnyFact = Fact | DerivedFact
-
-
-class FactRegistry:
-    """Read-only collection of cited and derived facts, keyed by id.
-
-    Parameters
-    ----------
-    facts : mapping of str to Fact or DerivedFact
-        Entries keyed by their own ``id``.
-
-    Raises
-    ------
-    ValueError
-        If a key differs from its entry's ``id``.
-    """
-
-    def __init__(self, facts: Mapping[str, AnyFact]) -> None:
-        for key, fact in facts.items():
-            if key != fact.id:
-                raise ValueError(f"registry key {key!r} differs from the entry's id {fact.id!r}")
-        self._facts: dict[str, AnyFact] = {k: facts[k] for k in sorted(facts)}
-
-    def get(self, fact_id: str) -> AnyFact:
-        """Return the fact with this id.
-
-        Parameters
-        ----------
-        fact_id : str
-            Dotted registry id.
-
-        Returns
-        -------
-        Fact or DerivedFact
-            The entry.
-
-        Raises
-        ------
-        UnknownFactError
-            If the id is unknown; its ``suggestions`` list similar ids.
-        """
-        try:
-            return self._facts[fact_id]
-        except (KeyError, TypeError):
-            raise UnknownFactError(str(fact_id), self.suggest(str(fact_id))) from None
-
-    def __getitem__(self, fact_id: str) -> AnyFact:
-        return self.get(fact_id)
-
-    def __contains__(self, fact_id: object) -> bool:
-        return fact_id in self._facts
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._facts)
-
-    def __len__(self) -> int:
-        return len(self._facts)
-
-    def __repr__(self) -> str:
-        return f"FactRegistry({len(self.cited())} cited, {len(self.derived())} derived)"
-
-    def ids(self) -> list[str]:
-        """Return all ids, sorted.
-
-        Returns
-        -------
-        list of str
-            Every cited and derived id.
-        """
-        return list(self._facts)
-
-    def value(self, fact_id: str) -> float | str | bool:
-        """Return the canonical (or computed) value of a fact.
-
-        Parameters
-        ----------
-        fact_id : str
-            Dotted registry id.
-
-        Returns
-        -------
-        float or str or bool
-            ``get(fact_id).value``.
-        """
-        return self.get(fact_id).value
-
-    def suggest(self, fact_id: str, n: int = 3) -> list[str]:
-        """Return up to ``n`` known ids resembling ``fact_id``, best first.
-
-        Close matches (:func:`difflib.get_close_matches`) come first, then ids
-        that extend ``fact_id`` (prefix) or end with it (suffix after a dot).
-
-        Parameters
-        ----------
-        fact_id : str
-            A possibly misspelt or partial id.
-        n : int, optional
-            Maximum number of suggestions.
-
-        Returns
-        -------
-        list of str
-            Suggested ids; empty if nothing resembles ``fact_id``.
-        """
-        ids = self.ids()
-        out: list[str] = difflib.get_close_matches(fact_id, ids, n=n, cutoff=0.6)
-        if fact_id:
-            out += [i for i in ids if i.startswith(fact_id) or i.endswith("." + fact_id)]
-        return list(dict.fromkeys(out))[:n]
-
-    def cited(self) -> list[Fact]:
-        """Return the cited facts, sorted by id.
-
-        Returns
-        -------
-        list of Fact
-            Entries with provenance ``"cited"``.
-        """
-        return [f for f in self._facts.values() if isinstance(f, Fact)]
-
-    def derived(self) -> list[DerivedFact]:
-        """Return the derived facts, sorted by id.
-
-        Returns
-        -------
-        list of DerivedFact
-            Entries with provenance ``"derived"``.
-        """
-        return [f for f in self._facts.values() if isinstance(f, DerivedFact)]

@@ -27,6 +27,15 @@ ceiling; ``range A-B`` enters as both A and B. ``low``/``high`` must contain
 every stated number and, when every source has one, equal their minimum and
 maximum.
 
+Users' facts files
+------------------
+A user's facts file has the same form and is validated by the same schema
+(its sources name a headline or title and a URL instead of a seed article);
+:mod:`simulator.inputs.user_facts` reads such files on top of this registry
+and :mod:`simulator.inputs.fact_layers` builds the combined registry (the
+``supersedes`` rule, derived facts over every file). Their facts carry the
+file they come from (``origin``) and their citations name it.
+
 Examples
 --------
 >>> reg = load_facts()
@@ -36,29 +45,30 @@ Examples
 119429.3
 """
 
-import datetime
-import difflib
 import functools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.inputs.errors import FactsFileError, UnknownFactError
-from simulator.inputs.fact_types import QUALIFIERS, AnyFact, DerivedFact, Fact, FactRegistry, Source
+from simulator.inputs.fact_layers import Layer, build_registry
+from simulator.inputs.fact_registry import FactRegistry, FactsFile
+from simulator.inputs.fact_types import QUALIFIERS, DerivedFact, Fact, Source
 from simulator.inputs.formula import evaluate_formula, evaluate_interval, formula_inputs
-
-if TYPE_CHECKING:
-    from simulator.inputs.facts_schema import DerivedEntry, FactEntry
 
 __all__ = [
     "QUALIFIERS",
     "DerivedFact",
     "Fact",
     "FactRegistry",
+    "FactsFile",
     "FactsFileError",
+    "Layer",
     "Source",
     "UnknownFactError",
+    "build_registry",
+    "builtin_layer",
     "evaluate_formula",
     "evaluate_interval",
     "formula_inputs",
@@ -70,101 +80,13 @@ DEFAULT_PATH: Path = Path(__file__).with_name("facts.toml")
 """The packaged registry file read by :func:`load_facts` by default."""
 
 
-def _cited(entry: "FactEntry") -> Fact:
-    """Build a :class:`Fact` from its validated table."""
-    sources = tuple(
-        Source(
-            outlet=s.outlet,
-            published=s.published,
-            figure=s.figure,
-            qualifier=s.qualifier,
-            seed=s.seed,
-            headline=s.headline,
-            via=s.via,
-            date_note=s.date_note,
-            note=s.note,
-            stated=s.stated,
-        )
-        for s in entry.sources
-    )
-    return Fact(
-        id=entry.id,
-        value=entry.value,
-        unit=entry.unit,
-        as_of=entry.as_of,
-        claim=entry.claim,
-        sources=sources,
-        canonical_rule=entry.canonical_rule,
-        low=entry.low,
-        high=entry.high,
-    )
-
-
-def _resolve_derived(
-    origin: str, entries: Mapping[str, "DerivedEntry"], facts: dict[str, AnyFact]
-) -> None:
-    """Compute every derived entry into ``facts``, inputs first."""
-    visiting: list[str] = []
-
-    def fail(fid: str, message: str) -> FactsFileError:
-        return FactsFileError(message, origin, fid, "formula")
-
-    def resolve(fid: str) -> DerivedFact:
-        if fid in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(fid) :], fid])
-            raise fail(fid, f"circular definition: {cycle}")
-        visiting.append(fid)
-        entry = entries[fid]
-        inputs = formula_inputs(entry.formula)  # parses: checked by the schema
-        deps: list[AnyFact] = []
-        for name in inputs:
-            if name in facts:
-                dep = facts[name]
-            elif name in entries:
-                dep = resolve(name)
-            else:
-                known = difflib.get_close_matches(name, [*facts, *entries], n=1)
-                hint = f" (did you mean {known[0]!r}?)" if known else ""
-                raise fail(fid, f"input {name!r} is not in the registry{hint}")
-            if not dep.is_numeric:
-                raise fail(fid, f"input {name!r} is not numeric ({dep.value!r})")
-            deps.append(dep)
-        try:
-            value = evaluate_formula(entry.formula, {d.id: float(d.value) for d in deps})
-            spreads = {d.id: d.spread for d in deps if d.spread is not None}
-            interval = (
-                evaluate_interval(entry.formula, spreads) if len(spreads) == len(deps) else None
-            )
-        except ValueError as exc:
-            raise fail(fid, str(exc)) from None
-        as_of: datetime.date = entry.as_of or max(d.as_of for d in deps)
-        fact = DerivedFact(
-            id=fid,
-            value=value,
-            unit=entry.unit,
-            as_of=as_of,
-            claim=entry.claim,
-            formula=entry.formula,
-            inputs=inputs,
-            low=interval[0] if interval else None,
-            high=interval[1] if interval else None,
-            bound=entry.bound,
-        )
-        visiting.pop()
-        facts[fid] = fact
-        return fact
-
-    for fid in entries:
-        if fid not in facts:
-            resolve(fid)
-
-
 def registry_from_dict(data: Mapping[str, Any], origin: str = "<facts>") -> FactRegistry:
     """Validate parsed registry data (the TOML document) and build a registry.
 
     The shape and the per-entry rules are checked by the pydantic models of
     :mod:`simulator.inputs.facts_schema` (imported on first use, so importing
-    this module stays cheap); derived entries are then computed here.
+    this module stays cheap); derived entries are then computed here. The
+    data is read as the built-in registry: every source names its seed article.
 
     Parameters
     ----------
@@ -186,12 +108,9 @@ def registry_from_dict(data: Mapping[str, Any], origin: str = "<facts>") -> Fact
         the stated numbers, unsafe formula, unknown or non-numeric input,
         circular derivation or duplicate id.
     """
-    from simulator.inputs import facts_schema
+    from simulator.inputs.facts_validation import validate
 
-    document = facts_schema.validate(data, origin)
-    facts: dict[str, AnyFact] = {entry.id: _cited(entry) for entry in document.fact}
-    _resolve_derived(origin, {entry.id: entry for entry in document.derived}, facts)
-    return FactRegistry(facts)
+    return build_registry([Layer(origin, None, validate(data, origin))])
 
 
 def _load_path(path: Path) -> FactRegistry:
@@ -203,8 +122,31 @@ def _load_path(path: Path) -> FactRegistry:
 
 
 @functools.lru_cache(maxsize=1)
+def builtin_layer() -> Layer:
+    """Return the built-in registry ``facts.toml``, validated (read once per process).
+
+    Returns
+    -------
+    Layer
+        The first layer of every registry that adds users' facts files.
+
+    Raises
+    ------
+    FactsFileError
+        If the packaged file is malformed.
+    """
+    from simulator.inputs.facts_validation import validate
+
+    try:
+        data = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FactsFileError(f"not valid TOML: {exc}", str(DEFAULT_PATH)) from None
+    return Layer(str(DEFAULT_PATH), None, validate(data, str(DEFAULT_PATH)))
+
+
+@functools.lru_cache(maxsize=1)
 def _load_default() -> FactRegistry:
-    return _load_path(DEFAULT_PATH)
+    return build_registry([builtin_layer()])
 
 
 def load_facts(path: str | Path | None = None) -> FactRegistry:

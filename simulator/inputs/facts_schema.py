@@ -1,16 +1,21 @@
-"""Pydantic schema of the facts registry file, with its errors turned into one-line messages.
+"""Pydantic schema of a facts file: the built-in ``facts.toml`` and the user's own facts files.
 
-The models here check the shape of ``facts.toml`` (types, required fields,
-unknown keys, qualifiers, dates) and its cross-field rules (a fact's spread
-against its canonical value and its sources' stated numbers, formulas that
-parse safely). Resolving derived facts, which needs the whole registry, is
-left to :func:`simulator.inputs.facts.registry_from_dict`.
+The models here check the shape of a facts file (types, required fields,
+unknown keys, qualifiers, dates, URLs) and its cross-field rules (a fact's
+spread against its canonical value and its sources' stated numbers, formulas
+that parse safely, ``supersedes`` with its reason). One rule depends on which
+kind of file it is, passed as the validation context ``{"user": True}``: a
+source of the built-in registry names its seed article (``seed``), a source
+of a user's file names its headline or title (a ``url`` where there is one).
+Rules that need every file at once (unknown formula inputs, cycles, ids
+already taken, what a fact supersedes) are checked by
+:mod:`simulator.inputs.facts` and :mod:`simulator.inputs.user_facts`;
+:mod:`simulator.inputs.facts_validation` turns a validation error into one line.
 """
 
 from __future__ import annotations
 
 import datetime
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -22,29 +27,35 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
+    ValidationInfo,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
-from simulator.inputs.errors import FactsFileError
 from simulator.inputs.fact_types import QUALIFIERS
 from simulator.inputs.formula import ID_RE, formula_inputs
 
-__all__ = ["DerivedEntry", "Document", "EntryError", "FactEntry", "SourceEntry", "validate"]
+__all__ = [
+    "LIST_MESSAGES",
+    "TABLES",
+    "DerivedEntry",
+    "Document",
+    "EntryError",
+    "FactEntry",
+    "SourceEntry",
+    "is_user_file",
+]
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: Keys of a ``[[derived]]`` entry that are computed on load, never written.
 COMPUTED_KEYS = ("value", "low", "high", "inputs")
 #: Message for a list field that is missing, empty or not a list, by field name.
-_LIST_MESSAGES = {
+LIST_MESSAGES = {
     "sources": "every fact needs at least one source ([[fact.sources]])",
     "fact": "expected an array of tables ([[fact]])",
     "derived": "expected an array of tables ([[derived]])",
 }
-_NOT_TEXT = ("string_type", "string_too_short", "string_pattern_mismatch")
-_NOT_NUMBER = ("float_type", "float_parsing", "finite_number", "int_type")
-_NOT_TABLE = ("model_type", "model_attributes_type", "dict_type")
+#: A web address of a source: http(s), no spaces.
+_URL_RE = r"^https?://[^\s/$.?#][^\s]*$"
 
 
 class EntryError(ValueError):
@@ -58,11 +69,15 @@ class EntryError(ValueError):
         What is wrong.
     fact_id : str or None, optional
         The entry at fault, when the rule spans entries (duplicate ids).
+    table : str or None, optional
+        The table of that entry (``"fact"`` or ``"derived"``).
     """
 
-    def __init__(self, field: str, message: str, fact_id: str | None = None) -> None:
+    def __init__(
+        self, field: str, message: str, fact_id: str | None = None, table: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.field, self.message, self.fact_id = field, message, fact_id
+        self.field, self.message, self.fact_id, self.table = field, message, fact_id, table
 
 
 def _date(value: object) -> datetime.date:
@@ -106,8 +121,26 @@ def _safe_formula(formula: str) -> str:
     return formula
 
 
+def is_user_file(info: ValidationInfo) -> bool:
+    """Whether the file being validated is a user's facts file (not the built-in registry).
+
+    Parameters
+    ----------
+    info : pydantic.ValidationInfo
+        The validation's info; its context is ``{"user": True}`` for a user's file.
+
+    Returns
+    -------
+    bool
+        True for a user's facts file.
+    """
+    context = info.context
+    return isinstance(context, Mapping) and bool(context.get("user"))
+
+
 Date = Annotated[datetime.date, BeforeValidator(_date)]
 Text = Annotated[str, Field(pattern=r"\S")]
+Url = Annotated[str, Field(pattern=_URL_RE, max_length=2000)]
 FactId = Annotated[str, Field(pattern=ID_RE.pattern)]
 Qualifier = Literal["exact", "about", "over", "up to", "range"]
 if get_args(Qualifier) != QUALIFIERS:  # pragma: no cover - a typo in one of the two lists
@@ -119,18 +152,39 @@ class _Table(BaseModel):
 
 
 class SourceEntry(_Table):
-    """A ``[[fact.sources]]`` table: one statement of the figure by one article."""
+    """A ``[[fact.sources]]`` table: one statement of the figure by one article or report.
+
+    A source of the built-in registry names its seed article (``seed``); a
+    source of a user's facts file names its ``headline`` (an article) or
+    ``title`` (a report, a web page), and its ``url`` where there is one.
+    """
 
     outlet: Text
     published: Date
     figure: Text
     qualifier: Qualifier
-    seed: Text
+    seed: Text | None = None
     headline: Text | None = None
+    title: Text | None = None
+    url: Url | None = None
     via: Text | None = None
     date_note: Text | None = None
     note: Text | None = None
     stated: Annotated[tuple[float, float] | None, BeforeValidator(_stated)] = None
+
+    @model_validator(mode="after")
+    def _names_the_source(self, info: ValidationInfo) -> SourceEntry:
+        if self.headline is not None and self.title is not None:
+            message = "give a headline (an article) or a title (a report), not both"
+            raise EntryError("title", message)
+        if is_user_file(info):
+            if self.headline is None and self.title is None:
+                raise EntryError(
+                    "headline", "name the source: its headline (an article) or title (a report)"
+                )
+        elif self.seed is None:
+            raise EntryError("seed", "a source of the built-in registry names its seed article")
+        return self
 
     @model_validator(mode="after")
     def _stated_matches_qualifier(self) -> SourceEntry:
@@ -155,6 +209,25 @@ class FactEntry(_Table):
     low: float | None = None
     high: float | None = None
     sources: list[SourceEntry] = Field(min_length=1)
+    supersedes: FactId | None = None
+    supersedes_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _supersedes_rules(self) -> FactEntry:
+        if self.supersedes is not None and self.supersedes != self.id:
+            raise EntryError(
+                "supersedes",
+                f"names the fact this one replaces, which keeps its id: write "
+                f"id = {self.supersedes!r} (or supersedes = {self.id!r})",
+            )
+        if (self.supersedes is None) != (self.supersedes_reason is None):
+            missing = "supersedes_reason" if self.supersedes_reason is None else "supersedes"
+            raise EntryError(
+                missing,
+                "give supersedes (the id replaced) and supersedes_reason (why: a later figure "
+                "for the same quantity) together",
+            )
+        return self
 
     @model_validator(mode="after")
     def _spread_rules(self) -> FactEntry:
@@ -270,6 +343,12 @@ class DerivedEntry(_Table):
             for key in COMPUTED_KEYS:
                 if key in data:
                     raise EntryError(key, "computed on load from the formula; remove it")
+            if "supersedes" in data:
+                raise EntryError(
+                    "supersedes",
+                    "only a cited fact supersedes another: a derived fact follows its inputs, "
+                    "so supersede the cited fact it is computed from",
+                )
         return data
 
 
@@ -285,119 +364,17 @@ class Document(_Table):
         entries: list[FactEntry | DerivedEntry] = [*self.fact, *self.derived]
         for entry in entries:
             if entry.id in seen:
-                raise EntryError("id", "duplicate id", entry.id)
+                table = "fact" if isinstance(entry, FactEntry) else "derived"
+                message = "duplicate id: another entry of this file has it"
+                raise EntryError("id", message, entry.id, table)
             seen.add(entry.id)
         return self
 
 
-# --------------------------------------------------------------------- errors
-
-
-def _field_text(loc: tuple[int | str, ...]) -> str | None:
-    """Write a location as ``sources[2].stated``; ``None`` when empty."""
-    text = ""
-    for item in loc:
-        text += f"[{item}]" if isinstance(item, int) else (f".{item}" if text else str(item))
-    return text or None
-
-
-def _unknown_keys(errors: list[ErrorDetails], parent: tuple[int | str, ...]) -> str:
-    """Describe every unknown key of one table, each with its closest known key."""
-    model = _model_at(parent)
-    known = sorted(model.model_fields) if model else []
-    extra = sorted(str(e["loc"][-1]) for e in errors if e["loc"][:-1] == parent)
-    hints = {k: difflib.get_close_matches(k, known, n=1) for k in extra}
-    return "unknown key(s) " + ", ".join(
-        f"{k!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for k, h in hints.items()
-    )
-
-
 #: The model of each table of the document, by its key path (array indices left out).
-_TABLES: dict[tuple[str, ...], type[BaseModel]] = {
+TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     (): Document,
     ("fact",): FactEntry,
     ("derived",): DerivedEntry,
     ("fact", "sources"): SourceEntry,
 }
-
-
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model validating the table at ``loc`` of the document."""
-    return _TABLES.get(tuple(str(item) for item in loc if not isinstance(item, int)))
-
-
-def _message(err: ErrorDetails, errors: list[ErrorDetails]) -> str:
-    """One line saying what is wrong, from a pydantic error."""
-    kind, loc, got = err["type"], tuple(err["loc"]), err.get("input")
-    name = str(loc[-1]) if loc else ""
-    if name in _LIST_MESSAGES and kind in ("missing", "list_type", "too_short"):
-        return _LIST_MESSAGES[name]
-    if kind == "missing":
-        return "missing"
-    if kind == "extra_forbidden":
-        return _unknown_keys([e for e in errors if e["type"] == kind], loc[:-1])
-    if kind in _NOT_TABLE:
-        return "must be a table"
-    if kind in _NOT_TEXT and name == "id":
-        return f"expected a dotted lowercase id like 'el_salvador.reserve_btc', got {got!r}"
-    if kind in _NOT_TEXT:
-        return f"expected a non-empty string, got {got!r}"
-    if kind in _NOT_NUMBER:
-        return f"expected a finite number, got {got!r}"
-    if kind == "literal_error":
-        return f"{got!r} is not one of {', '.join(QUALIFIERS)}"
-    error = err.get("ctx", {}).get("error")
-    if isinstance(error, ValueError):
-        return " ".join(str(error).split())
-    return " ".join(err["msg"].split()) + f" (got {got!r})"
-
-
-def _facts_file_error(exc: ValidationError, data: Mapping[str, Any], origin: str) -> FactsFileError:
-    """Turn the first error of a validation into a :class:`FactsFileError`."""
-    errors = exc.errors(include_url=False)
-    # Problems with the document's own keys first, then the entries in file order.
-    err = sorted(errors, key=lambda e: len(e["loc"]) > 1)[0]
-    loc = tuple(err["loc"])
-    fact_id: str | None = None
-    if len(loc) >= 2 and loc[0] in ("fact", "derived") and isinstance(loc[1], int):
-        entries = data.get(str(loc[0]))
-        entry = entries[loc[1]] if isinstance(entries, list) else None
-        fid = entry.get("id") if isinstance(entry, Mapping) else None
-        if isinstance(fid, str) and ID_RE.match(fid):
-            fact_id, loc = fid, loc[2:]
-    error = err.get("ctx", {}).get("error")
-    if isinstance(error, EntryError):
-        fact_id = error.fact_id or fact_id
-        loc = (
-            *loc,
-            *(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", error.field) if p),
-        )
-    if err["type"] == "extra_forbidden":
-        loc = loc[:-1]
-    return FactsFileError(_message(err, errors), origin, fact_id, _field_text(loc))
-
-
-def validate(data: Mapping[str, Any], origin: str) -> Document:
-    """Validate a parsed registry document.
-
-    Parameters
-    ----------
-    data : mapping
-        The TOML document, with ``fact`` and optional ``derived`` arrays of tables.
-    origin : str
-        Name of the file, used in error messages.
-
-    Returns
-    -------
-    Document
-        The validated entries, in file order.
-
-    Raises
-    ------
-    FactsFileError
-        On the first problem found, naming the file, the entry and the field.
-    """
-    try:
-        return Document.model_validate(data)
-    except ValidationError as exc:
-        raise _facts_file_error(exc, data, origin) from None

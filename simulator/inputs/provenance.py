@@ -18,10 +18,24 @@ from simulator.inputs.facts import FactRegistry, UnknownFactError
 from simulator.inputs.scenario_files import ENTITY_LISTS, FORM_KEYS
 from simulator.model.units import unit_for
 
-__all__ = ["PROVENANCES", "ResolvedInput", "strip_provenance"]
+__all__ = ["PROVENANCES", "ResolvedInput", "count_text", "strip_provenance"]
 
-#: The four provenances, in the order tables list them.
-PROVENANCES = ("cited", "derived", "protocol", "assumption")
+#: The provenances, in the order tables list them: ``data`` is a value read from a
+#: history file (``scenario.start_from``), with the file, column and day as its source.
+PROVENANCES = ("cited", "derived", "data", "protocol", "assumption")
+
+
+def count_text(counts: dict[str, int]) -> str:
+    """``3 cited, 2 derived, 5 protocol, 43 assumptions``: the count line of a scenario.
+
+    ``data`` (values read from a history file) is shown only when there are any.
+    """
+    parts = [
+        f"{counts.get(p, 0)} {'assumptions' if p == 'assumption' else p}"
+        for p in PROVENANCES
+        if p != "data" or counts.get(p, 0)
+    ]
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -37,7 +51,7 @@ class ResolvedInput:
     unit : str
         Unit, from the key's suffix (``_mw`` -> ``MW``).
     provenance : str
-        One of ``cited``, ``derived``, ``protocol``, ``assumption``.
+        One of ``cited``, ``derived``, ``data``, ``protocol``, ``assumption``.
     source : str
         Citation for cited/derived values, or the note of an assumption.
     low, high : float or None

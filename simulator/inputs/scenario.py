@@ -12,6 +12,12 @@ Resolution strips these forms to plain values (validated by
 provenance and source or note (:class:`ResolvedInput`). Reading, ``extends``
 merging and ``--set`` overrides are in :mod:`simulator.inputs.scenario_files`
 (re-exported here).
+
+A top-level ``facts = ["my_facts.toml"]`` (and ``--facts FILE`` on the command
+line) adds the user's facts files to the built-in registry for this scenario
+(:mod:`simulator.inputs.user_facts`): ``cite`` and ``derive`` then find their
+facts too, and the scenario keeps the registry it used (``registry``, with the
+files and their SHA-256 in ``registry.files``).
 """
 
 from __future__ import annotations
@@ -24,11 +30,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from simulator.inputs.errors import ScenarioError, did_you_mean, validation_error
-from simulator.inputs.facts import FactRegistry, load_facts
+from simulator.inputs.errors import ScenarioError, validation_error
+from simulator.inputs.fact_types import file_label
+from simulator.inputs.facts import DerivedFact, FactRegistry, FactsFile
 from simulator.inputs.provenance import PROVENANCES, ResolvedInput, strip_provenance
+from simulator.inputs.scenario_checks import (
+    check_event_dates,
+    check_reserve_links,
+    check_unique_names,
+)
 from simulator.inputs.scenario_files import (
-    ENTITY_LISTS,
+    FACTS_KEY,
     apply_overrides,
     override_label,
     parse_override,
@@ -37,6 +49,7 @@ from simulator.inputs.scenario_files import (
 from simulator.inputs.schema import Scenario, unused_market_keys
 from simulator.inputs.schema_types import RATE_ERRORS
 from simulator.inputs.shipped import find_scenario
+from simulator.inputs.start_from import apply_start_from
 from simulator.model import protocol as _p
 from simulator.model.units import unit_for
 
@@ -58,17 +71,63 @@ _SKIP_INPUTS = {"scenario.name", "scenario.description", "scenario.question"}
 
 @dataclass(frozen=True)
 class ResolvedScenario:
-    """A validated scenario plus the provenance of every input."""
+    """A validated scenario plus the provenance of every input.
+
+    Attributes
+    ----------
+    model : Scenario
+        The validated scenario.
+    inputs : dict of str to ResolvedInput
+        Every input with its provenance, by dotted key.
+    path : str
+        The scenario file.
+    raw : dict
+        The merged file data, overrides applied (``facts`` included), from
+        which variants are resolved again.
+    registry : FactRegistry or None
+        The facts registry the scenario was resolved with: the built-in one,
+        plus the scenario's facts files if it names any.
+    """
 
     model: Scenario
     inputs: dict[str, ResolvedInput]
     path: str
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    registry: FactRegistry | None = field(repr=False, default=None, compare=False)
 
     @property
     def name(self) -> str:
         """Scenario name."""
         return self.model.scenario.name
+
+    @property
+    def facts_files(self) -> tuple[FactsFile, ...]:
+        """The user's facts files the scenario read (path, SHA-256), in order."""
+        return self.registry.files if self.registry is not None else ()
+
+    def fact_origin(self, key: str) -> str:
+        """Which user's facts file an input's cited or derived value comes from, as a label.
+
+        Parameters
+        ----------
+        key : str
+            Dotted input key.
+
+        Returns
+        -------
+        str
+            ``"facts file NAME"`` for a fact of a user's file, ``"inputs from
+            facts file NAME"`` for a built-in formula over one, else ``""``.
+        """
+        item = self.inputs.get(key)
+        reg = self.registry
+        if item is None or item.fact_id is None or reg is None or item.fact_id not in reg:
+            return ""
+        fact = reg.get(item.fact_id)
+        if fact.origin is not None:
+            return file_label(fact.origin)
+        files = fact.input_files if isinstance(fact, DerivedFact) else ()
+        return "inputs from " + ", ".join(file_label(f) for f in files) if files else ""
 
     def counts(self) -> dict[str, int]:
         """Number of inputs by provenance."""
@@ -141,25 +200,55 @@ def resolve(
         With the file (or override), the dotted key and what is wrong.
     """
     try:
-        return _resolve(data, file, load_facts() if registry is None else registry)
+        return _resolve(data, file, _registry(data, file, registry))
     except ScenarioError as exc:
         raise _blame_override(exc, overrides) from None
+
+
+def _registry(data: Mapping[str, Any], file: str, given: FactRegistry | None) -> FactRegistry:
+    """The registry a scenario resolves with: ``given``, or the built-in one plus its facts files.
+
+    Raises
+    ------
+    ScenarioError
+        If ``facts`` is not a list of paths, or comes with a ``given`` registry
+        (facts files are read on top of the built-in registry only).
+    FactsFileError
+        For a facts file at fault, naming it.
+    """
+    from simulator.inputs.user_facts import load_user_facts
+
+    paths = data.get(FACTS_KEY, [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ScenarioError(file, FACTS_KEY, "expected a list of facts file paths")
+    if given is not None:
+        if paths:
+            raise ScenarioError(
+                file, FACTS_KEY, "facts files are read on top of the built-in registry only"
+            )
+        return given
+    return load_user_facts(paths)
 
 
 def _resolve(data: Mapping[str, Any], file: str, reg: FactRegistry) -> ResolvedScenario:
     """:func:`resolve` without the blame on overrides."""
     recorded: dict[str, ResolvedInput] = {}
-    plain = strip_provenance(dict(data), "", file, reg, recorded)
-    _check_unique_names(plain, file)
+    started, from_data = apply_start_from(data, file)
+    plain = strip_provenance(
+        {k: v for k, v in started.items() if k != FACTS_KEY}, "", file, reg, recorded
+    )
+    recorded.update(from_data)
+    check_unique_names(plain, file)
     try:
         model = Scenario.model_validate(plain)
     except ValidationError as exc:
         raise validation_error(exc, file, plain, Scenario, RATE_ERRORS) from None
-    _check_reserve_links(model, file)
-    _check_event_dates(model, file)
+    check_reserve_links(model, file)
+    check_event_dates(model, file)
     inputs = _input_table(model, recorded)
+    inputs.update((k, v) for k, v in from_data.items() if k not in inputs)
     inputs.update((i.key, i) for i in protocol_inputs())
-    return ResolvedScenario(model=model, inputs=inputs, path=file, raw=dict(data))
+    return ResolvedScenario(model=model, inputs=inputs, path=file, raw=dict(data), registry=reg)
 
 
 def _blame_override(exc: ScenarioError, overrides: Sequence[str]) -> ScenarioError:
@@ -183,94 +272,6 @@ def _blame_override(exc: ScenarioError, overrides: Sequence[str]) -> ScenarioErr
         if exc.key == key or exc.key.startswith(key + "."):
             return ScenarioError(override_label(text), exc.key, exc.message)
     return exc
-
-
-def _check_unique_names(plain: Mapping[str, Any], file: str) -> None:
-    """Check that no two entities of one list share a name.
-
-    Parameters
-    ----------
-    plain : Mapping
-        The scenario with value forms stripped.
-    file : str
-        Scenario file, for errors.
-
-    Raises
-    ------
-    ScenarioError
-        On the first name used twice.
-    """
-    for kind in ENTITY_LISTS:
-        entities = plain.get(kind, [])
-        if not isinstance(entities, list):
-            continue  # validation says what it should be
-        names = [e.get("name") for e in entities if isinstance(e, dict)]
-        for name in names:
-            if isinstance(name, str) and names.count(name) > 1:
-                raise ScenarioError(
-                    file, f"{kind}.{name}.name", f"{kind} name {name!r} is used twice"
-                )
-
-
-def _check_reserve_links(model: Scenario, file: str) -> None:
-    """Check that every mining operation's ``reserve`` names a reserve of the scenario.
-
-    Parameters
-    ----------
-    model : Scenario
-        The validated scenario.
-    file : str
-        Scenario file, for errors.
-
-    Raises
-    ------
-    ScenarioError
-        On the first operation naming no reserve.
-    """
-    reserves = [r.name for r in model.reserve]
-    for op in model.mining:
-        if op.reserve is not None and op.reserve not in reserves:
-            hint = did_you_mean(op.reserve, reserves)
-            raise ScenarioError(
-                file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
-            )
-
-
-def _check_event_dates(model: Scenario, file: str) -> None:
-    """Check that one-off events (sales, price shocks) fall after the start date.
-
-    A sale or shock on or before the start has already happened: it is in the
-    starting holdings or price, so applying it again would count it twice.
-    States that hold from a date on (ramp steps, fleet refreshes, purchase
-    windows) may start earlier: they are in effect from the first simulated
-    day (see :mod:`simulator.engine.schedule` and :mod:`simulator.engine.plan`).
-
-    Parameters
-    ----------
-    model : Scenario
-        The validated scenario.
-    file : str
-        Scenario file, for errors.
-
-    Raises
-    ------
-    ScenarioError
-        On the first event dated on or before ``scenario.start_date``.
-    """
-    start = model.scenario.start_date
-    events = [
-        (f"market.price.shocks.{i}.date", s.date) for i, s in enumerate(model.market.price.shocks)
-    ]
-    for res in model.reserve:
-        events += [(f"reserve.{res.name}.sales.{i}.date", s.date) for i, s in enumerate(res.sales)]
-    for key, when in events:
-        if when <= start:
-            raise ScenarioError(
-                file,
-                key,
-                f"is not after the start date {start} (got {when}): an event on or before "
-                "the start is already in the starting state",
-            )
 
 
 def _input_table(
@@ -314,6 +315,7 @@ def load_scenario(
     path: str | Path,
     overrides: Iterable[str] = (),
     registry: FactRegistry | None = None,
+    facts: Iterable[str | Path] = (),
 ) -> ResolvedScenario:
     """Load, merge, override, resolve and validate a scenario file.
 
@@ -326,7 +328,11 @@ def load_scenario(
     overrides : iterable of str
         ``dotted.key=value`` strings, applied after ``extends`` merging.
     registry : FactRegistry, optional
-        Facts registry; the packaged one by default.
+        Facts registry; the packaged one by default, plus the facts files the
+        scenario names and ``facts``.
+    facts : iterable of str or Path, optional
+        More facts files (``--facts FILE``), relative to the working folder,
+        read after the scenario's own.
 
     Returns
     -------
@@ -336,8 +342,13 @@ def load_scenario(
     ------
     ScenarioError
         With the file, the dotted key and what is wrong.
+    FactsFileError
+        For a facts file at fault, naming it, the entry and the field.
     """
     path = find_scenario(path)
     sets = list(overrides)
     data = apply_overrides(read_merged(path), sets)
+    extra = [str(f) for f in facts]
+    if extra:
+        data[FACTS_KEY] = list(dict.fromkeys([*data.get(FACTS_KEY, []), *extra]))
     return resolve(data, str(path), registry, sets)

@@ -4,11 +4,14 @@ Rules on what is read, each refused with one :class:`ScenarioError` line:
 
 * A scenario file is a regular file of at most :data:`MAX_FILE_BYTES` (1 MiB;
   the shipped ones are under 3 KiB) of UTF-8 text (a leading byte-order mark
-  is allowed). Directories, devices and pipes are not read at all.
+  is allowed). Directories, devices and pipes are not read at all. The same
+  reader (:mod:`simulator.inputs.toml_files`) reads facts files.
 * Tables and arrays nest at most :data:`MAX_DEPTH` (32) levels deep, counting
   ``[table]`` headers, dotted keys, arrays and inline tables (the shipped
   scenarios nest 5 deep); an ``extends`` chain is at most :data:`MAX_DEPTH`
   files long, and a ``--set`` key at most :data:`MAX_DEPTH` parts.
+* ``facts`` is a path or list of paths of facts files that exist, relative
+  to the file that writes it; the lists of ``extends`` chains add up.
 * ``[[reserve]]`` and ``[[mining]]`` are lists of tables whose ``name`` is a
   string, and ``remove`` is true or false, in every file and override, since
   entities merge and are addressed by name.
@@ -18,137 +21,50 @@ from __future__ import annotations
 
 import copy
 import os
-import re
-import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from simulator.inputs.errors import ScenarioError, did_you_mean, shorten
+from simulator.inputs.toml_files import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    data_depth,
+    decode_text,
+    parse_toml,
+    read_file_bytes,
+    too_deep,
+)
 
 __all__ = [
     "ENTITY_LISTS",
+    "FACTS_KEY",
     "FORM_KEYS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "apply_overrides",
+    "decode_text",
     "override_label",
     "parse_override",
+    "parse_toml",
+    "read_file_bytes",
     "read_merged",
 ]
 
 #: Top-level arrays of named entities; they merge and are addressed by ``name``.
 ENTITY_LISTS = ("reserve", "mining")
+#: Top-level key listing the user's facts files (paths relative to the file that writes them).
+FACTS_KEY = "facts"
 #: Keys of a value form (``{ cite = ... }``, ``{ value = ..., note = ... }``).
 FORM_KEYS = frozenset({"cite", "derive", "value", "note", "low", "high"})
-#: Largest scenario file read [bytes]: 1 MiB, over 300 times the largest shipped one.
-MAX_FILE_BYTES = 1 << 20
-#: Deepest nesting of tables and arrays, longest ``extends`` chain and ``--set`` key [levels].
-MAX_DEPTH = 32
-
-#: Tokens that matter for nesting: comments and strings (skipped whole), brackets.
-#: An unterminated multi-line string runs to the end, so the scan stays linear.
-_TOKENS = re.compile(
-    r"#[^\n]*"
-    r'|"{3}(?:\\[\s\S]|[^\\])*?(?:"{3}|\Z)'
-    r"|'{3}[\s\S]*?(?:'{3}|\Z)"
-    r'|"(?:\\.|[^"\\\n])*"?'
-    r"|'[^'\n]*'?"
-    r"|[\[\]{}]"
-)
 
 
 # --------------------------------------------------------------------- loading
-def _bracket_depth(text: str) -> int:
-    """Deepest nesting of ``[`` and ``{`` outside strings and comments [levels].
-
-    A pre-check before :mod:`tomllib`, which recurses once per level and would
-    hit Python's recursion limit on a few hundred. It never exceeds the depth
-    of the data the text parses to.
-    """
-    depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
-            depth = max(depth - 1, 0)
-    return deepest
-
-
-def _data_depth(node: Any) -> int:
-    """Deepest nesting of dicts and lists in parsed data [levels]; the top table is 0.
-
-    Iterative, so it is safe on data too deep for the recursive steps that follow.
-    """
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(node, 0)] if isinstance(node, dict | list) else []
-    while stack and deepest <= MAX_DEPTH:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return deepest
-
-
-def _too_deep() -> str:
-    return f"tables and arrays nested deeper than {MAX_DEPTH} levels are refused"
-
-
-def _decode(data: bytes, shown: str) -> str:
-    """UTF-8 text of a file's bytes (a leading byte-order mark dropped)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ScenarioError(shown, "", "not a UTF-8 text file (UTF-16: save it as UTF-8)")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1].hex()
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ScenarioError(
-            shown, "", f"not a UTF-8 text file (byte 0x{bad} on line {line}; save it as UTF-8)"
-        ) from None
-
-
-def _read_bytes(path: Path, shown: str) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`."""
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ScenarioError(shown, "", "is a directory, not a scenario file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError(shown, "", "not a regular file (a device, pipe or socket)")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow after stat
-    except FileNotFoundError:
-        raise ScenarioError(shown, "", "file not found") from None
-    except OSError as exc:
-        raise ScenarioError(shown, "", f"cannot read file ({exc.strerror})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            shown, "", "larger than 1 MiB: a scenario file is text of at most 1 MiB"
-        )
-    return data
-
-
-def _parse(text: str, shown: str, key: str = "") -> dict[str, Any]:
-    """Parse TOML text, refusing nesting deeper than :data:`MAX_DEPTH` before and after."""
-    if _bracket_depth(text) > MAX_DEPTH:
-        raise ScenarioError(shown, key, _too_deep())
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:  # pragma: no cover - the pre-check refuses such text first
-        raise ScenarioError(shown, key, _too_deep()) from None
-    if _data_depth(data) > MAX_DEPTH:
-        raise ScenarioError(shown, key, _too_deep())
-    return data
-
-
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
-    text = _decode(_read_bytes(path, shown), shown)
+    text = decode_text(read_file_bytes(path, shown), shown)
     try:
-        return _parse(text, shown)
+        return parse_toml(text, shown)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(shown, "", f"TOML syntax error: {exc}") from None
 
@@ -227,12 +143,38 @@ def _resolve_files(node: Any, folder: Path) -> Any:
         return node
     out = {}
     for key, value in node.items():
-        if key.endswith("_file") and isinstance(value, str | dict):
+        if (key.endswith("_file") or key == "start_from") and isinstance(value, str | dict):
             text = value.get("value") if isinstance(value, dict) else value
             if isinstance(text, str) and text and not Path(text).is_absolute():
                 text = os.path.normpath(folder / text)
                 value = {**value, "value": text} if isinstance(value, dict) else text
         out[key] = _resolve_files(value, folder) if isinstance(value, dict) else value
+    return out
+
+
+def _facts_paths(data: dict[str, Any], shown: str, folder: Path) -> list[str]:
+    """Pop a file's ``facts`` list, each path made relative to the file's folder.
+
+    Raises
+    ------
+    ScenarioError
+        If ``facts`` is not a path or list of paths, or names a file that does not exist.
+    """
+    paths = data.pop(FACTS_KEY, [])
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p.strip() for p in paths):
+        raise ScenarioError(
+            shown,
+            FACTS_KEY,
+            f"expected a facts file path or a list of them (got {shorten(paths)})",
+        )
+    out = []
+    for text in paths:
+        full = text if Path(text).is_absolute() else os.path.normpath(folder / text)
+        if not os.path.lexists(full):
+            raise ScenarioError(shown, FACTS_KEY, f"file not found: {text}")
+        out.append(full)
     return out
 
 
@@ -243,7 +185,10 @@ def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
     files and the file itself win. Entities in ``[[reserve]]`` and
     ``[[mining]]`` merge by ``name``; ``remove = true`` drops an entity.
     Relative paths in keys ending in ``_file`` are taken relative to the
-    file that sets them. The rules on what is read are in the module docstring.
+    file that sets them. ``facts`` (a facts file or a list of them, relative
+    to the file that writes them) adds up through ``extends``: the parents'
+    files first, each file once. The rules on what is read are in the module
+    docstring.
 
     Raises
     ------
@@ -263,6 +208,7 @@ def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
     data = _read_toml(path, shown)
     _check_entities(data, shown)
     data = _resolve_files(data, path.parent)
+    facts = _facts_paths(data, shown, path.parent)
     parents = data.pop("extends", [])
     if isinstance(parents, str):
         parents = [parents]
@@ -271,12 +217,18 @@ def read_merged(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
             shown, "extends", f"expected a path or list of paths (got {shorten(parents)})"
         )
     merged: dict[str, Any] = {}
+    inherited: list[str] = []
     for parent in parents:
         parent_path = path.parent / parent
         if not os.path.lexists(parent_path):
             raise ScenarioError(shown, "extends", f"file not found: {parent}")
-        merged = _merge(merged, read_merged(parent_path, (*_chain, resolved)))
-    return _merge(merged, data)
+        parent_data = read_merged(parent_path, (*_chain, resolved))
+        inherited += parent_data.pop(FACTS_KEY, [])
+        merged = _merge(merged, parent_data)
+    merged = _merge(merged, data)
+    if inherited or facts:
+        merged[FACTS_KEY] = list(dict.fromkeys([*inherited, *facts]))
+    return merged
 
 
 # ------------------------------------------------------------------- overrides
@@ -307,11 +259,11 @@ def parse_override(text: str) -> tuple[str, Any]:
             f"(this one has {key.count('.') + 1} parts)",
         )
     try:
-        value = _parse(f"v = {raw}", label)["v"]
+        value = parse_toml(f"v = {raw}", label)["v"]
     except tomllib.TOMLDecodeError:
         value = raw
-    if key.count(".") + 1 + _data_depth(value) > MAX_DEPTH:
-        raise ScenarioError(label, key, _too_deep())
+    if key.count(".") + 1 + data_depth(value) > MAX_DEPTH:
+        raise ScenarioError(label, key, too_deep())
     return key, value
 
 
@@ -333,6 +285,8 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
         key, value = parse_override(text)
         label = override_label(text)
         parts = key.split(".")
+        if parts[0] == FACTS_KEY:
+            raise ScenarioError(label, key, "facts files are added with --facts FILE, not --set")
         if any(part.isdigit() for part in parts):
             raise ScenarioError(label, key, "--set cannot address list items (entities go by name)")
         node: Any = out

@@ -224,7 +224,7 @@ class SellRule(StrictModel):
 class Reserve(StrictModel):
     """A ``[[reserve]]`` entity: holdings, purchases and sales."""
 
-    name: Name
+    name: Name = Field(description="entity name: entities merge and are addressed by it")
     holdings_btc: float = physical(
         0.0,
         ge=0,
@@ -270,7 +270,7 @@ class Refresh(StrictModel):
 class Mining(StrictModel):
     """A ``[[mining]]`` entity: one state mining operation."""
 
-    name: Name
+    name: Name = Field(description="entity name: entities merge and are addressed by it")
     power_mw: float = physical(
         gt=0,
         high=100_000,
@@ -345,9 +345,15 @@ class Mining(StrictModel):
         description="default 2 % (FPPS) [3]",
     )
     adds_to_network: bool = Field(True, description="default: the fleet dilutes itself")
-    disposal: Literal["hold", "sell_all", "sell_to_cover"] = "hold"
+    disposal: Literal["hold", "sell_all", "sell_to_cover"] = Field(
+        "hold", description="BTC mined: hold (keep all in the reserve), sell_all, or "
+        "sell_to_cover (sell enough to pay each day's cash costs, keep the rest); default hold"
+    )  # fmt: skip
     reserve: Name | None = Field(None, description="reserve that receives kept BTC")
-    shutdown_when_unprofitable: bool = False
+    shutdown_when_unprofitable: bool = Field(
+        False, description="stop on a day when expected revenue is below that day's energy "
+        "cost (other opex is paid either way); default: the fleet always runs"
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _needs_reserve(self) -> Mining:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["BASELINE", "find_scenario", "shipped_dir", "shipped_scenarios"]
+__all__ = ["BASELINE", "NOT_SCENARIOS", "find_scenario", "shipped_dir", "shipped_scenarios"]
 
 #: The flagship scenario, as the user spells it.
 BASELINE = Path("scenarios") / "baseline.toml"
@@ -23,10 +23,17 @@ def shipped_dir() -> Path:
     return Path(str(files("simulator.scenarios")))
 
 
+#: Folders of the shipped scenarios that hold no scenario of their own: the shared pieces
+#: (``parts/``) and the starters of ``btcsim init`` (``templates/``).
+NOT_SCENARIOS = frozenset({"parts", "templates"})
+
+
 def shipped_scenarios() -> list[Path]:
-    """Shipped scenario files, sorted, without the shared pieces in ``parts/``."""
+    """Shipped scenario files, sorted, without the shared pieces and the starters."""
     root = shipped_dir()
-    return sorted(p for p in root.rglob("*.toml") if "parts" not in p.relative_to(root).parts)
+    return sorted(
+        p for p in root.rglob("*.toml") if not NOT_SCENARIOS & set(p.relative_to(root).parts)
+    )
 
 
 def find_scenario(path: str | Path) -> Path:

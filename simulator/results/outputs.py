@@ -307,8 +307,8 @@ def check_output_file(
     """
     path = Path(path)
     label = label or str(path)
-    if str(path).strip() in ("", "."):
-        raise OutputError(label, "give a file name")
+    if str(path).strip() in ("", ".") or str(path).endswith(("/", os.sep)):
+        raise OutputError(label, "give a file name, not a folder")
     if path.is_dir():
         raise OutputError(label, "is a folder; give a file name")
     if len(os.fsencode(path.name)) > _name_max(Path(".")) - 24:

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from simulator.results.outputs import IfExists, publish_folder
+
+if TYPE_CHECKING:
+    from simulator.inputs.fact_registry import FactRegistry
 
 __all__ = ["Result", "PERCENTILES", "percentile_frame", "summary_rows"]
 
@@ -141,7 +144,8 @@ class Result:
     inputs : pandas.DataFrame
         Every resolved input: key, value, unit, provenance, source, low, high.
     meta : dict
-        Seed, paths, horizon, output frequency, source file, timings.
+        Seed, paths, horizon, output frequency, source file, the user's facts
+        files read (``facts_files``: path and SHA-256 of each), timings.
     paths : numpy.ndarray or None
         Raw recorded paths ``(variable, output day, path)`` when requested.
     variables : list of (entity, variable)
@@ -149,6 +153,10 @@ class Result:
     path_metrics : pandas.DataFrame or None
         Per-path horizon value of every summary metric, one column per
         ``"entity.metric"`` (for path-by-path comparisons).
+    facts : FactRegistry or None
+        The facts registry the scenario was resolved with (the built-in one
+        plus its facts files), for figure footnotes; not saved, so None after
+        :meth:`load` (footnotes then use the sources in ``inputs``).
     """
 
     scenario: str
@@ -159,6 +167,7 @@ class Result:
     paths: np.ndarray | None = None
     variables: list[tuple[str, str]] = field(default_factory=list)
     path_metrics: pd.DataFrame | None = None
+    facts: FactRegistry | None = field(default=None, repr=False, compare=False)
 
     def metric(self, entity: str, metric: str, stat: str = "p50") -> float:
         """Return one summary statistic, e.g. ``metric("el_salvador", "value_usd")``."""
@@ -176,7 +185,7 @@ class Result:
         return rows.set_index("date")[[f"p{q}" for q in PERCENTILES] + ["mean"]]
 
     def manifest(self, command: str | None = None) -> dict[str, Any]:
-        """Manifest: inputs with provenance, seed, versions and command line."""
+        """Manifest: inputs with provenance, facts files, seed, versions and command line."""
         return {
             "scenario": self.scenario,
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -81,6 +81,7 @@ def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]
         inputs=pd.DataFrame([i.__dict__ for i in scenario.inputs.values()]),
         meta={
             "file": scenario.path,
+            "facts_files": [f.record() for f in scenario.facts_files],
             "seed": model.scenario.seed,
             "paths": model.scenario.paths,
             "block_paths": BLOCK_PATHS,
@@ -93,6 +94,7 @@ def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]
         },
         paths=packed.paths,
         variables=packed.variables,
+        facts=scenario.registry,
     )
 
 

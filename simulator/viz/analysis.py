@@ -46,6 +46,7 @@ def tornado_chart(
     hide_zero: bool = True,
     inputs: pd.DataFrame | None = None,
     horizon: str | None = None,
+    registry: Any = None,
 ) -> Figure:
     """Tornado chart: per input, a bar from the metric at its low to its high value.
 
@@ -65,6 +66,9 @@ def tornado_chart(
         The base run's ``Result.inputs``: adds the sources of cited inputs as a footnote.
     horizon : str, optional
         Horizon date for the title.
+    registry : FactRegistry, optional
+        The registry the base run was resolved with (``Result.facts``), so
+        the footnote names the facts files of user-cited inputs.
 
     Returns
     -------
@@ -128,7 +132,8 @@ def tornado_chart(
         f"({sens.paths:,} paths each, same seed)",
         fontsize=9,
     )
-    notes = provenance_lines(inputs, keys=rows["key"].tolist()) if inputs is not None else []
+    keys = rows["key"].tolist()
+    notes = provenance_lines(inputs, keys=keys, registry=registry) if inputs is not None else []
     counts = rows["provenance"].value_counts()
     shown = (
         f"Inputs shown: {counts.get('cited', 0)} cited, {counts.get('derived', 0)} derived, "
@@ -260,7 +265,7 @@ def _sweep_notes(sweep: Sweep) -> list[tuple[str, str]]:
             ("market.",) if ref.kind == "market" else (f"{ref.kind}.{ref.entity}.",)
         )
         prefixes += ("market.", "chain.") if ref.kind == "mining" else ("market.price.",)
-        cited = provenance_lines(rest, prefixes)
+        cited = provenance_lines(rest, prefixes, registry=first.facts)
         notes += [n for n in cited if n[1] != PROVENANCE_COLORS["assumption"]]
         assumed = int((rest["provenance"] == "assumption").sum())
         notes.append(

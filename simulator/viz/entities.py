@@ -115,7 +115,8 @@ def mining_figure(result: Result, operation: str) -> Figure:
     line = mark_halvings(list(axes.flat), result, ax_btc)
     if line is not None:
         handles.append(line)
-    notes = provenance_lines(result.inputs, (f"mining.{operation}.", "market.", "chain."))
+    prefixes = (f"mining.{operation}.", "market.", "chain.")
+    notes = provenance_lines(result.inputs, prefixes, registry=result.facts)
     notes.append(
         (
             f"Bands: spread of {paths_note(result)} (red and green series: 25-75 %). "
@@ -203,7 +204,9 @@ def reserve_figure(result: Result, reserve: str) -> Figure:
         style_panel(ax, var_info("below_cost"), "Probability that value < cost basis", False)
     legend_row(legend_ax, handles)
     fig.suptitle(f"{result.scenario}: reserve {reserve}, {span(result)}")
-    notes = provenance_lines(result.inputs, reserve_prefixes(result, reserve))
+    notes = provenance_lines(
+        result.inputs, reserve_prefixes(result, reserve), registry=result.facts
+    )
     if prob is None:
         notes.insert(
             0,

@@ -122,7 +122,7 @@ def fan_chart(
             prefixes = reserve_prefixes(result, entity)
         elif entity != "market":
             prefixes = (f"mining.{entity}.", "market.", "chain.")
-        add_footnote(fig, provenance_lines(result.inputs, prefixes))
+        add_footnote(fig, provenance_lines(result.inputs, prefixes, registry=result.facts))
     return fig
 
 

@@ -161,7 +161,8 @@ def figures_for_sensitivity(sens: Sensitivity, base: Result | None = None) -> di
     """
     horizon = str(base.meta.get("end_date")) if base is not None else None
     inputs = base.inputs if base is not None else None
-    figures = {"tornado": tornado_chart(sens, inputs=inputs, horizon=horizon)}
+    registry = base.facts if base is not None else None
+    figures = {"tornado": tornado_chart(sens, inputs=inputs, horizon=horizon, registry=registry)}
     if sens.sobol is not None:
         figures["sobol"] = sobol_chart(sens, horizon=horizon)
     return figures

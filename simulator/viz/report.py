@@ -17,12 +17,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from simulator.analysis import compare as cmp
 from simulator.analysis.compare import CompareError, Comparison
 from simulator.analysis.variants import backend_used
-from simulator.inputs.facts import DerivedFact, load_facts
+from simulator.inputs.provenance import count_text
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
 from simulator.results.result import Result
@@ -39,6 +37,7 @@ from simulator.viz.report_html import (
     is_missing,
     number_cell,
 )
+from simulator.viz.report_inputs import inputs_section
 from simulator.viz.style import PROVENANCE_COLORS
 
 __all__ = [
@@ -79,8 +78,9 @@ def _settings(result: Result, scenario: ResolvedScenario) -> str:
         ("output frequency", m.get("freq")),
         ("backend", f"{m.get('backend', '-')} ({m.get('workers', '-')} workers), "
                     f"{m.get('seconds', float('nan')):.1f} s"),
-        ("inputs", ", ".join(f"{n} {p}" for p, n in counts.items())),
+        ("inputs", count_text(counts)),
     ]  # fmt: skip
+    items += [("facts file", f"{f.path} (SHA-256 {f.sha256})") for f in scenario.facts_files]
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
     return f'<dl class="settings">{rows}</dl>'
 
@@ -108,72 +108,6 @@ def _summary(result: Result, scenario: ResolvedScenario) -> str:
     return "\n".join(parts)
 
 
-def _sources_cell(fact_id: str) -> Html:
-    """The sources of a cited fact, or the formula and inputs of a derived one."""
-    fact = load_facts().get(fact_id)
-    claim = f"<div>{escape(fact.claim)}</div>"
-    if isinstance(fact, DerivedFact):
-        text = f"{claim}<div>formula: <code>{escape(fact.formula)}</code></div>"
-        return Html(text + (f"<div>{escape(fact.bound)}</div>" if fact.bound else ""))
-    items = []
-    for s in fact.sources:
-        outlet = s.outlet + (f" (via {s.via})" if s.via else "")
-        headline = f", \u201c{escape(s.headline)}\u201d" if s.headline else ""
-        when = escape(s.published.isoformat())
-        items.append(f"<li><b>{escape(outlet)}</b>{headline}, {when}: {escape(s.figure)}</li>")
-    return Html(f'{claim}<ul class="src">{"".join(items)}</ul>')
-
-
-def _range(row: pd.Series) -> str:
-    low, high = row.get("low"), row.get("high")
-    if is_missing(low) or is_missing(high) or low == high:
-        return ""
-    return f"{number_cell(low, row['unit'])} .. {number_cell(high, row['unit'])}"
-
-
-def _inputs(result: Result) -> str:
-    frame = result.inputs
-    cited = frame[frame.provenance.isin(["cited", "derived"])]
-    rows = []
-    for _, r in cited.iterrows():
-        fid = r.get("fact_id")
-        source = _sources_cell(fid) if isinstance(fid, str) else str(r.get("source", ""))
-        key = Html(f"<code>{escape(r['key'])}</code>" + badge(r.provenance, r.provenance))
-        fact = Html(f"<code>{escape(fid)}</code>") if isinstance(fid, str) else ""
-        rows.append([key, number_cell(r.value, r.unit), r.unit, fact, source, _range(r)])
-    parts = [
-        f"<h4>Cited figures ({len(cited)})</h4>",
-        '<p class="muted">From the source articles; derived values are computed from cited '
-        "figures by the formula shown. Spread: the range of the figures the sources state.</p>",
-        html_table(["key", "value", "unit", "fact", "sources", "spread"], rows, {1, 5}),
-    ]
-    assumed = frame[frame.provenance == "assumption"]
-    rows = []
-    for _, r in assumed.iterrows():
-        note = str(r.get("source", ""))
-        default = bool(r.get("is_default")) or note.startswith("btcsim default")
-        cell = Html(escape(note) + (badge("btcsim default", "protocol") if default else ""))
-        key = Html(f"<code>{escape(r['key'])}</code>")
-        rows.append([key, number_cell(r.value, r.unit), r.unit, cell, _range(r)])
-    parts += [
-        f"<h4>Assumptions ({len(assumed)})</h4>",
-        '<p class="muted">Not from the articles: chosen by the scenario author (with a note and '
-        "a plausible range) or btcsim defaults.</p>",
-        html_table(["key", "value", "unit", "note", "range"], rows, {1, 4}),
-    ]
-    protocol = frame[frame.provenance == "protocol"]
-    if not protocol.empty:
-        rows = [
-            [r.key, number_cell(r.value, r.unit), r.unit, r.source] for _, r in protocol.iterrows()
-        ]
-        parts.append(
-            f"<details><summary>Bitcoin protocol rules ({len(protocol)})</summary>"
-            + html_table(["key", "value", "unit", "source"], rows, {1})
-            + "</details>"
-        )
-    return "\n".join(parts)
-
-
 def _scenario_section(i: int, result: Result, scenario: ResolvedScenario) -> str:
     meta = scenario.model.scenario
     parts = [
@@ -189,7 +123,7 @@ def _scenario_section(i: int, result: Result, scenario: ResolvedScenario) -> str
         "<h3>Figures</h3>",
         figures_html(figures_for_result(result)),
         "<h3>Inputs</h3>",
-        _inputs(result),
+        inputs_section(result, scenario.registry),
         "</section>",
     ]
     return "\n".join(parts)

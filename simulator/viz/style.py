@@ -13,7 +13,6 @@ and counts the assumptions.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -30,6 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
 
 from simulator.results.format import SUFFIXES, format_compact, format_number
+from simulator.viz.sources import cite_input, facts_registry
 
 if TYPE_CHECKING:
     from simulator.analysis.variants import MetricRef
@@ -61,12 +61,14 @@ DPI = 120
 PROVENANCE_COLORS = {
     "cited": "#1b7837",
     "derived": "#5aae61",
+    "data": "#2166ac",
     "assumption": "#e08214",
     "protocol": "#8c8c8c",
 }
 _PROVENANCE_LABELS = {
     "cited": "cited (sourced figure)",
     "derived": "derived from cited figures",
+    "data": "read from a history file",
     "assumption": "assumption (hatched)",
     "protocol": "protocol rule",
 }
@@ -231,41 +233,6 @@ def add_footnote(fig: Figure, lines: Sequence[tuple[str, str]]) -> None:
         engine.set(rect=(0.0, bottom, 1.0, 1.0 - bottom))
 
 
-def _facts() -> Any:
-    from simulator.inputs.facts import load_facts
-
-    try:
-        return load_facts()
-    except Exception:  # noqa: BLE001  (a broken registry must not break a plot)
-        return None
-
-
-def _sources(fact_id: str, registry: Any, depth: int = 0) -> list[tuple[str, dt.date]]:
-    """(outlet, published) of a cited fact, or of the facts a derived value uses."""
-    try:
-        fact = registry.get(fact_id)
-    except Exception:  # noqa: BLE001
-        return []
-    if hasattr(fact, "sources"):
-        return [(s.outlet, s.published) for s in fact.sources]
-    if depth < 3 and hasattr(fact, "inputs"):
-        return [s for i in fact.inputs for s in _sources(i, registry, depth + 1)]
-    return []
-
-
-def _cite(row: pd.Series, registry: Any, max_outlets: int = 2) -> str:
-    fact_id = row.get("fact_id")
-    found = _sources(str(fact_id), registry) if isinstance(fact_id, str) and registry else []
-    if not found:
-        source = str(row.get("source") or "").strip()
-        return source[:90] + ("..." if len(source) > 90 else "")
-    unique = list(dict.fromkeys(found))
-    unique.sort(key=lambda s: s[0].startswith("unattributed"))  # named outlets first
-    shown = ", ".join(f"{o} {d.isoformat()}" for o, d in unique[:max_outlets])
-    more = len(unique) - max_outlets
-    return shown + (f" (+{more} more)" if more > 0 else "")
-
-
 _PER_CENT_UNITS = {"fraction": "%", "1/yr": "%/yr", "1/sqrt(yr)": "%/\u221ayr"}
 
 
@@ -303,6 +270,7 @@ def provenance_lines(
     *,
     keys: Iterable[str] | None = None,
     max_cited: int = 4,
+    registry: Any = None,
 ) -> list[tuple[str, str]]:
     """Footnote lines: cited and derived inputs with their sources, then the assumptions.
 
@@ -316,6 +284,10 @@ def provenance_lines(
         Exact keys to keep instead of ``prefixes``.
     max_cited : int
         Cited or derived inputs listed by name; the rest are counted.
+    registry : FactRegistry, optional
+        The registry the inputs were resolved with (``Result.facts``: the
+        built-in one plus the user's facts files); the built-in one by
+        default. A fact from a user's file is named with its file.
 
     Returns
     -------
@@ -332,14 +304,14 @@ def provenance_lines(
         keys_ = inputs["key"].astype(str)
         rank = keys_.map(lambda k: next((i for i, x in enumerate(pre) if k.startswith(x)), -1))
         rows = inputs[rank >= 0].assign(_rank=rank[rank >= 0]).sort_values("_rank", kind="stable")
-    registry = _facts()
+    registry = facts_registry(registry)
     lines: list[tuple[str, str]] = []
     for prov, title in (("cited", "Cited"), ("derived", "Derived from cited figures")):
         sel = rows[rows["provenance"] == prov]
         if sel.empty:
             continue
         parts = [
-            f"{r['key']} = {value_text(r['value'], r['unit'])} [{_cite(r, registry)}]"
+            f"{r['key']} = {value_text(r['value'], r['unit'])} [{cite_input(r, registry)}]"
             for _, r in sel.head(max_cited).iterrows()
         ]
         extra = len(sel) - max_cited

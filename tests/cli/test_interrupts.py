@@ -31,15 +31,27 @@ def _visible(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
-@pytest.mark.parametrize("backend", ["threads", "processes"])
-def test_sigint_during_a_run_stops_quickly_and_writes_nothing(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize(
+    ("backend", "freq"),
+    [
+        ("threads", "M"),
+        ("processes", "M"),
+        # daily blocks are 250 MB: a worker killed while sending one used to leave the
+        # executor waiting at exit for ever
+        ("processes", "D"),
+    ],
+)
+def test_sigint_during_a_run_stops_quickly_and_writes_nothing(
+    tmp_path: Path, backend: str, freq: str
+) -> None:
     from tests.support import PROJECT
 
     out = tmp_path / "out"
     quick = [*BTCSIM, "run", "--paths", "50", "--years", "1", "--out", str(out), "-q"]
     subprocess.run(quick, check=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    long_run = [*BTCSIM, "run", "--paths", "200000", "--years", "10", "--freq", "M"]
+    paths = "200000" if freq == "M" else "6000"
+    long_run = [*BTCSIM, "run", "--paths", paths, "--years", "10", "--freq", freq]
     long_run += ["--out", str(out), "--overwrite", "--backend", backend, "-q"]
     child = subprocess.Popen(
         long_run,
@@ -59,7 +71,8 @@ def test_sigint_during_a_run_stops_quickly_and_writes_nothing(tmp_path: Path, ba
     assert child.returncode == 130, stderr
     assert stderr.strip().splitlines() == ["interrupted; nothing written"], stderr
     # a 10-year block of 1,024 paths takes under a second here: stop within a few
-    assert stopped < 5, f"took {stopped:.1f} s to stop"
+    # (measured 0.4-1.4 s; the margin is for a loaded machine)
+    assert stopped < 10, f"took {stopped:.1f} s to stop"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # previous result intact
     assert _visible(tmp_path) == ["out"]
 

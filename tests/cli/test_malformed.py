@@ -68,9 +68,9 @@ CASES: dict[str, Case] = {
     "latin-1": Case(RUN, {"s.toml": _over('[scenario]\ndescription = "caf\xe9"').replace(b"\xc3\xa9", b"\xe9")}, "UTF-8"),
     "utf-16": Case(RUN, {"s.toml": _over("").decode().encode("utf-16")}, "UTF"),
     "extends target latin-1": Case(RUN, {"s.toml": b'extends = "b.toml"\n', "b.toml": b'# r\xe9sum\xe9\n'}, "b.toml"),
-    "a folder as scenario": Case(["run", "{tmp}", "--paths", "20"]),
+    "a folder as scenario": Case(["run", "{tmp}", "--paths", "20"], says="is a directory"),
     "missing file": Case(["run", "{tmp}/nope.toml"], says="nope.toml"),
-    "toml syntax": Case(RUN, {"s.toml": b"[scenario\nname = 1\n"}),
+    "toml syntax": Case(RUN, {"s.toml": b"[scenario\nname = 1\n"}, "TOML syntax error"),
     # types in the wrong place
     "low is a list": Case(RUN, {"s.toml": _over("[market.network]\ngrowth_per_year = { value = 0.2, low = [], high = 0.3 }")}, "low"),
     "reserve = 5": Case(RUN, {"s.toml": _over("reserve = 5")}, "reserve"),
@@ -79,10 +79,10 @@ CASES: dict[str, Case] = {
     "entity name a table": Case(RUN, {"s.toml": _over("[[mining]]\nname = { a = 1 }")}, "name"),
     "entity name an array": Case(RUN, {"s.toml": _over('[[reserve]]\nname = ["a"]')}, "name"),
     # depth
-    "deep arrays": Case(RUN, {"s.toml": _over(DEEP)}),
-    "deep inline tables": Case(RUN, {"s.toml": _over("x = " + "{a = " * 3000 + "1" + "}" * 3000)}),
-    "deep dotted key": Case(RUN, {"s.toml": _over(".".join(["k"] * 3000) + " = 1")}),
-    "--set with thousands of parts": Case([*RUN, "--set", ".".join(["k"] * 5000) + "=1"], {"s.toml": _over("")}),
+    "deep arrays": Case(RUN, {"s.toml": _over(DEEP)}, "deeper than 32"),
+    "deep inline tables": Case(RUN, {"s.toml": _over("x = " + "{a = " * 3000 + "1" + "}" * 3000)}, "deeper than 32"),
+    "deep dotted key": Case(RUN, {"s.toml": _over(".".join(["k"] * 3000) + " = 1")}, "deeper than 32"),
+    "--set with thousands of parts": Case([*RUN, "--set", ".".join(["k"] * 5000) + "=1"], {"s.toml": _over("")}, "deeper than 32"),
     # size, refused before allocating
     "--paths 1000000 daily": Case([*RUN, "--paths", "1000000", "--freq", "D"], {"s.toml": _over("")}, "--paths"),
     "schema maximum paths": Case(["run", "{tmp}/s.toml", "--set", "scenario.paths=10000000"], {"s.toml": _over("")}, "memory"),
@@ -143,6 +143,7 @@ def test_malformed_input_gives_one_error_line_and_exit_2(
     if case.setup is not None:
         case.setup(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
+    snapshot = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
     monkeypatch.chdir(tmp_path)
     code = run_app(app, [a.replace("{tmp}", str(tmp_path)) for a in case.args])
     captured = capsys.readouterr()
@@ -151,8 +152,10 @@ def test_malformed_input_gives_one_error_line_and_exit_2(
     assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
     assert "Traceback" not in captured.err + captured.out
     assert case.says in lines[0], lines[0]
-    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, ...
+    assert not any(p.is_dir() and "btcsim" in p.name for p in tmp_path.rglob(".*"))  # or hidden
     assert not (tmp_path / "results").exists()
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")} == snapshot  # nor changed
 
 
 def test_there_are_at_least_40_cases() -> None:

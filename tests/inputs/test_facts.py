@@ -455,7 +455,7 @@ def test_error_names_id_and_field(tmp_path):
     err = info.value
     assert err.fact_id == "x.amount"
     assert err.field == "sources[0].qualifier"
-    assert "'x.amount'" in str(err) and "sources[0].qualifier" in str(err)
+    assert f"{path}: fact.x.amount.sources[0].qualifier: 'circa' is not one of" in str(err)
 
 
 def test_invalid_toml(tmp_path):

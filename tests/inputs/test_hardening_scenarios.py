@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
-from support import PROJECT
+from support import PROJECT, shipped_overrides
 from typer.testing import CliRunner
 
 from cli import app
@@ -508,5 +508,5 @@ SHIPPED = sorted(p for p in (PROJECT / "scenarios").rglob("*.toml") if "parts" n
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_scenarios_still_validate(path: Path) -> None:
-    s = load_scenario(path)
+    s = load_scenario(path, shipped_overrides(path))
     assert s.model.scenario.start_date >= dt.date(2009, 1, 3)

@@ -1,0 +1,100 @@
+"""Rules a scenario must keep that span its entities: unique names, reserve links, event dates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.inputs.errors import ScenarioError, did_you_mean
+from simulator.inputs.scenario_files import ENTITY_LISTS
+from simulator.inputs.schema import Scenario
+
+__all__ = ["check_event_dates", "check_reserve_links", "check_unique_names"]
+
+
+def check_unique_names(plain: Mapping[str, Any], file: str) -> None:
+    """Check that no two entities of one list share a name.
+
+    Parameters
+    ----------
+    plain : Mapping
+        The scenario with value forms stripped.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first name used twice.
+    """
+    for kind in ENTITY_LISTS:
+        entities = plain.get(kind, [])
+        if not isinstance(entities, list):
+            continue  # validation says what it should be
+        names = [e.get("name") for e in entities if isinstance(e, dict)]
+        for name in names:
+            if isinstance(name, str) and names.count(name) > 1:
+                raise ScenarioError(
+                    file, f"{kind}.{name}.name", f"{kind} name {name!r} is used twice"
+                )
+
+
+def check_reserve_links(model: Scenario, file: str) -> None:
+    """Check that every mining operation's ``reserve`` names a reserve of the scenario.
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first operation naming no reserve.
+    """
+    reserves = [r.name for r in model.reserve]
+    for op in model.mining:
+        if op.reserve is not None and op.reserve not in reserves:
+            hint = did_you_mean(op.reserve, reserves)
+            raise ScenarioError(
+                file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
+            )
+
+
+def check_event_dates(model: Scenario, file: str) -> None:
+    """Check that one-off events (sales, price shocks) fall after the start date.
+
+    A sale or shock on or before the start has already happened: it is in the
+    starting holdings or price, so applying it again would count it twice.
+    States that hold from a date on (ramp steps, fleet refreshes, purchase
+    windows) may start earlier: they are in effect from the first simulated
+    day (see :mod:`simulator.engine.schedule` and :mod:`simulator.engine.plan`).
+
+    Parameters
+    ----------
+    model : Scenario
+        The validated scenario.
+    file : str
+        Scenario file, for errors.
+
+    Raises
+    ------
+    ScenarioError
+        On the first event dated on or before ``scenario.start_date``.
+    """
+    start = model.scenario.start_date
+    events = [
+        (f"market.price.shocks.{i}.date", s.date) for i, s in enumerate(model.market.price.shocks)
+    ]
+    for res in model.reserve:
+        events += [(f"reserve.{res.name}.sales.{i}.date", s.date) for i, s in enumerate(res.sales)]
+    for key, when in events:
+        if when <= start:
+            raise ScenarioError(
+                file,
+                key,
+                f"is not after the start date {start} (got {when}): an event on or before "
+                "the start is already in the starting state",
+            )
