@@ -113,6 +113,19 @@ def inputs_section(result: Result, registry: FactRegistry | None = None) -> str:
         "figures by the formula shown. Spread: the range of the figures the sources state.</p>",
         html_table(["key", "value", "unit", "fact", "sources", "spread"], rows, {1, 5}),
     ]
+    data = frame[frame.provenance == "data"]
+    if not data.empty:
+        rows = [
+            [Html(f"<code>{escape(r['key'])}</code>" + badge("data", "data")),
+             number_cell(r.value, r.unit), r.unit, str(r.get("source", ""))]
+            for _, r in data.iterrows()
+        ]  # fmt: skip
+        parts += [
+            f"<h4>Read from a history file ({len(data)})</h4>",
+            '<p class="muted">The starting point (scenario.start_from): each value with the '
+            "file, column and day or window it was read from.</p>",
+            html_table(["key", "value", "unit", "source"], rows, {1}),
+        ]
     assumed = frame[frame.provenance == "assumption"]
     rows = []
     for _, r in assumed.iterrows():
