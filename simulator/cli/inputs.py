@@ -343,16 +343,22 @@ def scenarios(as_json: JsonOpt = False) -> None:
 
     Example: btcsim scenarios
     """
-    from simulator.inputs.scenario import load_scenario
+    from simulator.inputs.scenario_files import read_merged
     from simulator.inputs.shipped import shipped_dir, shipped_scenarios
 
     root = shipped_dir()
     rows = []
     with user_errors():
         for path in shipped_scenarios():
-            meta = load_scenario(path).model.scenario
-            rows.append({"file": f"scenarios/{path.relative_to(root).as_posix()}",
-                         "name": meta.name, "question": meta.question})  # fmt: skip
+            # the merged file, not resolved: from_history.toml needs a history file to resolve
+            meta = read_merged(path).get("scenario", {})
+            rows.append(
+                {
+                    "file": f"scenarios/{path.relative_to(root).as_posix()}",
+                    "name": meta.get("name", ""),
+                    "question": meta.get("question", ""),
+                }
+            )
     if as_json:
         emit_json({"folder": str(root), "scenarios": rows})
         return
