@@ -107,16 +107,30 @@ def init(
             "reserve) or both.",
         ),
     ] = Template.both,
+    start_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--start-from",
+            help="A history file: the starter reads its start (date, price, chain, hashrate, "
+            "fees) from the file's last full day instead of 2025-07-17.",
+        ),
+    ] = None,
 ) -> None:
     """Write a starter scenario that runs as written, with a note on every assumption.
 
     It never replaces a file. Example: btcsim init my_case --template mining
+    --start-from ../shared/data/btc_daily.csv
     """
+    from simulator.inputs.start_state import start_state
     from simulator.inputs.starter import TEMPLATES, starter_target, starter_text
 
     with user_errors():
         path, scenario = starter_target(name)
-        text = starter_text(template.value, scenario)
+        shown = None
+        if start_from is not None:
+            start_state(start_from)  # the file must give a start: checked before writing
+            shown = os.path.relpath(os.path.abspath(start_from), os.path.abspath(path.parent))
+        text = starter_text(template.value, scenario, shown)
         _write_new(path, text)
     out.print(f"wrote {path} ({TEMPLATES[template.value]})", markup=False)
     out.print(f"next: btcsim validate {path}; btcsim run {path}", markup=False)

@@ -10,6 +10,7 @@ scenario name in place of its own.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from simulator.inputs.errors import ScenarioError, did_you_mean
@@ -98,7 +99,7 @@ def starter_target(name: str) -> tuple[Path, str]:
     return (path if path.name.endswith(".toml") else path.with_name(f"{stem}.toml")), stem
 
 
-def starter_text(kind: str, scenario: str) -> str:
+def starter_text(kind: str, scenario: str, start_from: str | None = None) -> str:
     """The text of template ``kind`` with ``scenario`` as its ``[scenario] name``.
 
     Parameters
@@ -107,6 +108,10 @@ def starter_text(kind: str, scenario: str) -> str:
         One of :data:`TEMPLATES`.
     scenario : str
         A valid scenario name (see :func:`starter_target`).
+    start_from : str, optional
+        A history file, as the scenario file will name it (relative to its
+        folder): the start keys are left out and read from it
+        (``start_from``, ``start_date = "latest"``).
 
     Returns
     -------
@@ -123,4 +128,33 @@ def starter_text(kind: str, scenario: str) -> str:
     own = f'name = "starter_{kind}"'
     if text.count(own) != 1:  # pragma: no cover - tests/inputs/test_starter.py checks
         raise RuntimeError(f"template {kind} must hold {own} once")
-    return text.replace(own, f'name = "{scenario}"'.ljust(len(own)))  # comments stay aligned
+    text = text.replace(own, f'name = "{scenario}"'.ljust(len(own)))  # comments stay aligned
+    return text if start_from is None else _from_history(text, start_from)
+
+
+#: The keys ``scenario.start_from`` fills, by table: a starter that reads them
+#: from a history file must not write them (a written value would win).
+FROM_HISTORY_KEYS = {
+    "scenario": ("start_date",),
+    "market.price": ("start_usd",),
+    "market.network": ("start_ehs",),
+    "chain": ("start_height", "start_difficulty", "epoch_elapsed_days", "fees_btc_per_block"),
+}
+
+
+def _from_history(text: str, start_from: str) -> str:
+    """``text`` with the start keys taken out and ``start_from`` / ``"latest"`` written in."""
+    lines, table = [], ""
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[]").split("]")[0].strip()
+        key = line.split("=", 1)[0].strip() if "=" in line and not line[:1].isspace() else ""
+        if key in FROM_HISTORY_KEYS.get(table, ()):
+            if table == "scenario":
+                path = json.dumps(start_from)
+                lines.append(f"start_from = {path}   # history file the start is read from\n")
+                lines.append('start_date = "latest"            # its last full day (or a date)\n')
+            continue
+        lines.append(line)
+    return "".join(lines)
