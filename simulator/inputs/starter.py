@@ -144,6 +144,16 @@ FROM_HISTORY_KEYS = {
 
 def _from_history(text: str, start_from: str) -> str:
     """``text`` with the start keys taken out and ``start_from`` / ``"latest"`` written in."""
+    header = (
+        "# It starts on the articles' date (2025-07-17) with the chain values the shipped\n"
+        "# scenarios use. "
+    )
+    text = text.replace(
+        header,
+        "# It starts on the last full day of scenario.start_from, a history file that gives\n"
+        "# the price, chain, hashrate and fees (labelled data). ",
+        1,
+    )
     lines, table = [], ""
     for line in text.splitlines(keepends=True):
         stripped = line.strip()

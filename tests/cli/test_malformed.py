@@ -117,6 +117,12 @@ CASES: dict[str, Case] = {
     "name ../../x": Case(RUN, {"s.toml": _over('[scenario]\nname = "../../x"')}, "scenario.name"),
     "name .": Case(RUN, {"s.toml": _over('[scenario]\nname = "."')}, "scenario.name"),
     "name absolute": Case(RUN, {"s.toml": _over('[scenario]\nname = "/tmp/x"')}, "scenario.name"),
+    # start_from (issue 12)
+    "latest without start_from": Case(RUN, {"s.toml": _over('[scenario]\nstart_date = "latest"')}, "needs a history file"),
+    "start_from missing file": Case(RUN, {"s.toml": _over('[scenario]\nstart_from = "nope.csv"')}, "file not found"),
+    "start_from not a path": Case(RUN, {"s.toml": _over("[scenario]\nstart_from = 5")}, "expected a file path"),
+    "start_from date outside": Case([*RUN, "--set", f"scenario.start_from={HISTORY}", "--set", "scenario.start_date=2040-01-01"], {"s.toml": _over("")}, "outside the file"),
+    "start_from a folder": Case(RUN, {"s.toml": _over('[scenario]\nstart_from = "."')}, "start_from"),
     # option values
     "--paths 0": Case(["run", "--paths", "0"], says="--paths"),
     "--paths abc": Case(["run", "--paths", "abc"], says="--paths"),
