@@ -38,6 +38,11 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from simulator.engine.kernel_cache import refresh_stale_cache
+from simulator.model import chain as _chain_module
+from simulator.model import mining as _mining_module
+from simulator.model import protocol as _protocol_module
+from simulator.model import reserve as _reserve_module
 from simulator.model.chain import chain_day_issued, next_halving, subsidy_at
 from simulator.model.mining import (
     breakeven_price_usd,
@@ -74,6 +79,7 @@ __all__ = [
     "Chain",
     "Fleet",
     "Reserves",
+    "KERNEL_SOURCES",
     "kernel_cached",
     "run_block",
 ]
@@ -188,6 +194,14 @@ _mined = njit(btc_mined_per_day, cache=True, nogil=True)
 _hashprice = njit(hashprice_usd_per_ph_day, cache=True, nogil=True)
 _breakeven = njit(breakeven_price_usd, cache=True, nogil=True)
 _revenue = njit(expected_revenue_usd_per_day, cache=True, nogil=True)
+
+
+#: Source files compiled into :func:`run_block` (its cache is dropped when one changes).
+KERNEL_SOURCES = tuple(
+    Path(m.__file__ or "")
+    for m in (_chain_module, _mining_module, _protocol_module, _reserve_module)
+) + (Path(__file__),)
+refresh_stale_cache(Path(__file__), "run_block", KERNEL_SOURCES)
 
 
 @njit(cache=True, nogil=True)
