@@ -21,3 +21,43 @@ def shipped_overrides(path: Path) -> list[str]:
     if path.stem == "from_history":
         return [f"scenario.start_from={REAL_HISTORY}"]
     return []
+
+
+#: A small valid scenario (a reserve fed by a 100 MW plant, one year) for error tests.
+MINIMAL_SCENARIO = """
+[scenario]
+name = "t"
+start_date = 2025-07-17
+horizon_years = 1
+paths = 10
+
+[market.price]
+model = "gbm"
+start_usd = 100000
+volatility_per_year = 0.5
+
+[market.network]
+model = "constant"
+start_ehs = 900
+
+[chain]
+start_height = 906013
+start_difficulty = 126.27e12
+
+[[reserve]]
+name = "treasury"
+holdings_btc = 100
+
+[[mining]]
+name = "plant"
+power_mw = 100
+electricity_usd_per_kwh = 0.05
+reserve = "treasury"
+"""
+
+
+def write_scenario(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    """Write scenario ``text`` to ``tmp_path / name`` (UTF-8) and return the path."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -41,19 +41,20 @@ from simulator.analysis.variants import (
     MetricRef,
     Progress,
     backend_used,
+    check_unique_names,
     default_metric,
     key_metric_refs,
     manifest_base,
     metric_stats,
     parse_metric,
+    publish_tables,
     run_variants,
     safe_name,
-    write_json,
 )
-from simulator.inputs.scenario import ResolvedScenario, ScenarioError
+from simulator.inputs.scenario import ResolvedScenario
 from simulator.inputs.schema import Scenario
 from simulator.results.metrics import higher_is_better
-from simulator.results.outputs import IfExists, publish_folder
+from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
 __all__ = [
@@ -63,7 +64,6 @@ __all__ = [
     "HIGHER_IS_BETTER",
     "KEY_METRICS",
     "MetricRef",
-    "check_unique_names",
     "compare",
     "comparison_table",
     "default_metric",
@@ -317,32 +317,23 @@ class Comparison:
         earlier result there, more files to write (figures), the name in errors.
         """
 
-        def write(tmp: Path) -> None:
-            self.files = ["comparison.csv", "inputs_diff.csv", "manifest.json"]
-            self.table.to_csv(tmp / "comparison.csv", index=False)
-            self.inputs_diff.to_csv(tmp / "inputs_diff.csv", index=False)
-            if each:
-                for r in self.results:
-                    r.save(tmp / "scenarios" / safe_name(r.scenario), command=command)
-                    self.files.append(f"scenarios/{safe_name(r.scenario)}/")
-            self.files += extra(tmp) if extra is not None else []
-            write_json(tmp / "manifest.json", self.manifest(command))
+        def scenario_folders(tmp: Path) -> list[str]:
+            if not each:
+                return []
+            for r in self.results:
+                r.save(tmp / "scenarios" / safe_name(r.scenario), command=command)
+            return [f"scenarios/{safe_name(r.scenario)}/" for r in self.results]
 
-        return publish_folder(directory, write, if_exists, label)
-
-
-def check_unique_names(scenarios: Sequence[ResolvedScenario]) -> None:
-    """Raise a :class:`ScenarioError` if two scenarios have the same name."""
-    seen: dict[str, str] = {}
-    for s in scenarios:
-        if s.name in seen:
-            raise ScenarioError(
-                s.path,
-                "scenario.name",
-                f"{s.name!r} is also the name of {seen[s.name]}; scenario names must be unique "
-                "(give one another name, e.g. with the override scenario.name=...)",
-            )
-        seen[s.name] = s.path
+        return publish_tables(
+            directory,
+            [("comparison.csv", self.table, False), ("inputs_diff.csv", self.inputs_diff, False)],
+            self.files,
+            lambda: self.manifest(command),
+            more=scenario_folders,
+            if_exists=if_exists,
+            extra=extra,
+            label=label,
+        )
 
 
 def compare(

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.sobol import SALIB_MISSING, salib_available, sobol_indices, sobol_sample
 from simulator.analysis.variants import (
     CompareError,
     MetricRef,
@@ -41,13 +42,13 @@ from simulator.analysis.variants import (
     manifest_base,
     metric_stats,
     parse_metric,
+    publish_tables,
     run_variants,
     toml_literal,
     variant,
-    write_json,
 )
 from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
-from simulator.results.outputs import IfExists, publish_folder
+from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
 __all__ = [
@@ -58,17 +59,6 @@ __all__ = [
     "sensitivity",
     "salib_available",
 ]
-
-SALIB_MISSING = "--sobol needs SALib: pip install -e '.[sensitivity]'"
-
-
-def salib_available() -> bool:
-    """True when SALib can be imported."""
-    try:
-        import SALib  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _is_number(value: Any) -> bool:
@@ -100,14 +90,6 @@ class SensitivityPlan:
             "names": [i.key for i in self.items],
             "bounds": [[float(i.low or 0.0), float(i.high or 0.0)] for i in self.items],
         }
-
-
-def _sobol_sample(problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
-    try:
-        from SALib.sample import sobol as sampler
-    except ImportError:  # SALib < 1.4.6 calls it saltelli
-        from SALib.sample import saltelli as sampler
-    return np.asarray(sampler.sample(problem, n, calc_second_order=False, seed=seed))
 
 
 def _skip_reason(item: ResolvedInput) -> str | None:
@@ -160,7 +142,7 @@ def _add_sobol(plan: SensitivityPlan, sobol: int) -> None:
     if not plan.items:
         raise CompareError("--sobol: no input has a range to sample")
     base = plan.base
-    samples = _sobol_sample(plan.problem(), sobol, base.model.scenario.seed % 2**32)
+    samples = sobol_sample(plan.problem(), sobol, base.model.scenario.seed % 2**32)
     for j, row in enumerate(samples):
         sets = []
         for item, x in zip(plan.items, row, strict=True):
@@ -269,22 +251,21 @@ class Sensitivity:
         :meth:`simulator.results.result.Result.save`: what to do with an
         earlier result there, more files to write (figures), the name in errors.
         """
-
-        def write(tmp: Path) -> None:
-            self.files = ["sensitivity.csv", "manifest.json"]
-            self.table.to_csv(tmp / "sensitivity.csv", index=False)
-            if self.sobol is not None:
-                self.sobol.to_csv(tmp / "sobol.csv", index=False)
-                self.files.insert(1, "sobol.csv")
-            self.files += extra(tmp) if extra is not None else []
-            write_json(tmp / "manifest.json", self.manifest(command))
-
-        return publish_folder(directory, write, if_exists, label)
+        tables = [("sensitivity.csv", self.table, False)]
+        if self.sobol is not None:
+            tables.append(("sobol.csv", self.sobol, False))
+        return publish_tables(
+            directory,
+            tables,
+            self.files,
+            lambda: self.manifest(command),
+            if_exists=if_exists,
+            extra=extra,
+            label=label,
+        )
 
 
 def _sobol_frame(plan: SensitivityPlan, outcome: list[Result | str]) -> pd.DataFrame:
-    from SALib.analyze import sobol as analyzer
-
     failed = [r for r in outcome if isinstance(r, str)]
     if failed:
         raise CompareError(f"--sobol: {len(failed)} of {len(outcome)} runs failed: {failed[0]}")
@@ -292,9 +273,7 @@ def _sobol_frame(plan: SensitivityPlan, outcome: list[Result | str]) -> pd.DataF
     if not np.isfinite(y).all():
         raise CompareError(f"--sobol: {plan.metric.label} is not finite on every sample")
     seed = plan.base.model.scenario.seed % 2**32
-    si = analyzer.analyze(
-        plan.problem(), y, calc_second_order=False, print_to_console=False, seed=seed
-    )
+    si = sobol_indices(plan.problem(), y, seed)
     frame = pd.DataFrame(
         {
             "key": [i.key for i in plan.items],

@@ -31,13 +31,13 @@ from simulator.analysis.variants import (
     manifest_base,
     metric_stats,
     parse_metric,
+    publish_tables,
     run_variants,
     variant,
-    write_json,
 )
 from simulator.analysis.vary import Vary, parse_vary
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
-from simulator.results.outputs import IfExists, publish_folder
+from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
 __all__ = ["Vary", "Sweep", "SweepPlan", "parse_vary", "plan_sweep", "run_sweep", "sweep"]
@@ -242,17 +242,18 @@ class Sweep:
         :meth:`simulator.results.result.Result.save`: what to do with an
         earlier result there, more files to write (figures), the name in errors.
         """
-
-        def write(tmp: Path) -> None:
-            self.files = ["sweep.csv", "manifest.json"]
-            self.table.to_csv(tmp / "sweep.csv", index=False)
-            if self.heatmap is not None:
-                self.heatmap.to_csv(tmp / "heatmap.csv")
-                self.files.insert(1, "heatmap.csv")
-            self.files += extra(tmp) if extra is not None else []
-            write_json(tmp / "manifest.json", self.manifest(command))
-
-        return publish_folder(directory, write, if_exists, label)
+        tables = [("sweep.csv", self.table, False)]
+        if self.heatmap is not None:
+            tables.append(("heatmap.csv", self.heatmap, True))
+        return publish_tables(
+            directory,
+            tables,
+            self.files,
+            lambda: self.manifest(command),
+            if_exists=if_exists,
+            extra=extra,
+            label=label,
+        )
 
 
 def _sweep_row(

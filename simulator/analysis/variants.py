@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
 from simulator.inputs.schema import Scenario
 from simulator.results.metrics import KINDS, METRICS, key_metrics, metric_names
+from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.result import Result, versions
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "safe_name",
     "toml_literal",
     "variant",
+    "check_unique_names",
+    "publish_tables",
     "write_json",
 ]
 
@@ -329,3 +333,61 @@ def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON."""
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, default=str)
+
+
+def publish_tables(
+    directory: str | Path,
+    tables: Sequence[tuple[str, pd.DataFrame, bool]],
+    files: list[str],
+    manifest: Callable[[], dict[str, Any]],
+    *,
+    more: Callable[[Path], list[str]] | None = None,
+    if_exists: IfExists = "error",
+    extra: Callable[[Path], list[str]] | None = None,
+    label: str | None = None,
+) -> Path:
+    """Write CSV tables, more files and ``manifest.json`` into ``directory`` in one atomic step.
+
+    The saving of compare, sweep and sensitivity results.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The result folder.
+    tables : sequence of (file name, frame, write the index)
+        The CSV files, in the order the manifest lists them.
+    files : list of str
+        Filled in place with every file written (the tables, ``manifest.json``,
+        then what ``more`` and ``extra`` wrote), before ``manifest`` is called.
+    manifest : callable
+        Builds the manifest (which lists ``files``).
+    more : callable, optional
+        Writes the result's own further files into the folder, returns their names.
+    if_exists, extra, label
+        As for :meth:`simulator.results.result.Result.save`: what to do with
+        an earlier result there, more files to write (figures), the name in errors.
+    """
+
+    def write(tmp: Path) -> None:
+        for name, frame, index in tables:
+            frame.to_csv(tmp / name, index=index)
+        files[:] = [name for name, _, _ in tables] + ["manifest.json"]
+        files.extend(more(tmp) if more is not None else [])
+        files.extend(extra(tmp) if extra is not None else [])
+        write_json(tmp / "manifest.json", manifest())
+
+    return publish_folder(directory, write, if_exists, label)
+
+
+def check_unique_names(scenarios: Sequence[ResolvedScenario]) -> None:
+    """Raise a :class:`ScenarioError` if two scenarios have the same name."""
+    seen: dict[str, str] = {}
+    for s in scenarios:
+        if s.name in seen:
+            raise ScenarioError(
+                s.path,
+                "scenario.name",
+                f"{s.name!r} is also the name of {seen[s.name]}; scenario names must be unique "
+                "(give one another name, e.g. with the override scenario.name=...)",
+            )
+        seen[s.name] = s.path

@@ -79,8 +79,8 @@ def compare_cmd(
 
     Example: btcsim compare scenarios/pakistan_{subsidised,cost_reflective}_tariff.toml
     """
-    from simulator.analysis.compare import check_unique_names, compare
-    from simulator.analysis.variants import safe_name
+    from simulator.analysis.compare import compare
+    from simulator.analysis.variants import check_unique_names, safe_name
     from simulator.inputs.scenario import load_scenario
 
     if len(files) < 2:

@@ -192,7 +192,7 @@ def run(
 
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
     """
-    from simulator.analysis.compare import check_unique_names
+    from simulator.analysis.variants import check_unique_names
     from simulator.inputs.scenario import load_scenario
 
     if freq is not None and freq not in ("D", "W", "M"):

@@ -59,7 +59,7 @@ from typing import Any, Generic
 import numpy as np
 
 from simulator.engine import plan as engine
-from simulator.engine.memory import check_memory
+from simulator.engine.memory import check_memory, paths_array
 from simulator.engine.outcome import Finished, P, Packager, TaskError, VariantError, one_line
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.engine.pools import DASK_MISSING, Pool, open_pool
@@ -103,27 +103,12 @@ def _run_variant(
     name: str, model: Scenario, plan: Plan, keep_paths: bool, package: Packager[P]
 ) -> tuple[P, int]:
     n_paths = model.scenario.paths
-    out = _paths_array(len(plan.variables), len(plan.out_days), n_paths)
+    out = paths_array(len(plan.variables), len(plan.out_days), n_paths)
     final = np.empty((len(plan.finals), n_paths))
     for block in range(engine.n_blocks(n_paths)):
         span = engine.block_slice(n_paths, block)
         out[:, :, span], final[:, span] = engine.compute_block(model, plan, block)
     return package(name, model, plan, out, final, keep_paths, 1), n_paths
-
-
-def _paths_array(series: int, out_days: int, paths: int) -> np.ndarray:
-    """The ``(series, out_days, paths)`` float32 array a variant's blocks are assembled into.
-
-    Its memory is touched here, one series at a time, rather than lazily by
-    the first block: a block writes a thin slice of every row, so the first
-    assignment would make the system zero the whole array inside one numpy
-    call (about 30 s for 10 GB here), during which Ctrl-C cannot stop it.
-    Between series Python checks for interrupts.
-    """
-    out = np.empty((series, out_days, paths), dtype=np.float32)
-    for row in out:
-        row.fill(0.0)
-    return out
 
 
 # --------------------------------------------------------------- worker side
@@ -282,7 +267,7 @@ class _Run(Generic[P]):
         model, plan = self.scenarios[i].model, self.plans[i]
         n_paths = model.scenario.paths
         if i not in buffers:
-            out = _paths_array(len(plan.variables), len(plan.out_days), n_paths)
+            out = paths_array(len(plan.variables), len(plan.out_days), n_paths)
             buffers[i] = (out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)])
         out, final, left = buffers[i]
         span = slice(

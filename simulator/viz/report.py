@@ -19,7 +19,7 @@ from typing import Any
 
 from simulator.analysis import compare as cmp
 from simulator.analysis.compare import CompareError, Comparison
-from simulator.analysis.variants import backend_used
+from simulator.analysis.variants import backend_used, check_unique_names
 from simulator.inputs.provenance import count_text
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
@@ -281,7 +281,7 @@ def run_for_report(
     from simulator.results.simulate import VariantError, simulate_many
 
     if len(scenarios) > 1:
-        cmp.check_unique_names(scenarios)
+        check_unique_names(scenarios)
     try:
         outcome = simulate_many(
             list(scenarios), backend=backend, workers=workers, address=address, keep_paths=True,

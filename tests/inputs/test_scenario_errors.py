@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import PROJECT
+from support import MINIMAL_SCENARIO, PROJECT, write_scenario
 from typer.testing import CliRunner
 
 from cli import app
@@ -17,42 +17,8 @@ from cli import app
 ROOT = PROJECT
 runner = CliRunner()
 
-GOOD = """
-[scenario]
-name = "t"
-start_date = 2025-07-17
-horizon_years = 1
-paths = 10
-
-[market.price]
-model = "gbm"
-start_usd = 100000
-volatility_per_year = 0.5
-
-[market.network]
-model = "constant"
-start_ehs = 900
-
-[chain]
-start_height = 906013
-start_difficulty = 126.27e12
-
-[[reserve]]
-name = "treasury"
-holdings_btc = 100
-
-[[mining]]
-name = "plant"
-power_mw = 100
-electricity_usd_per_kwh = 0.05
-reserve = "treasury"
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+GOOD = MINIMAL_SCENARIO
+write = write_scenario
 
 
 def run_validate(path: Path, *extra: str) -> tuple[int, str]:
