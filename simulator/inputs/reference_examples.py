@@ -83,7 +83,7 @@ noise_volatility_per_year = 0.3
 [chain]
 start_height = 906013              # at the end of start_date
 start_difficulty = 126.27e12
-fees_btc_per_block = { value = 0.032, low = 0.015, high = 0.1, note = "June 2025 mean" }
+fees_btc_per_block = { value = 0.024, low = 0.01, high = 0.1, note = "2025-H2 mean" }
 fees_growth_per_year = 0.0
 """,
     "reserve.NAME": """\

@@ -137,12 +137,13 @@ class Chain(StrictModel):
         "the epoch x 600 s",
     )
     fees_btc_per_block: float = physical(
-        0.03,
+        0.024,
         ge=0,
         high=50,
         unit="BTC/block",
         why="50 BTC is the 2009 subsidy; daily mean fees have stayed below a few BTC a block",
-        description="default: 0.03 BTC per block",
+        description="default: 0.024 BTC per block, the mean fees per block 2025-07-01..2025-12-31, "
+        "Coin Metrics FeeTotNtv/BlkCnt",
     )
     fees_growth_per_year: PerYear = Field(
         0.0, gt=-1, description="default: no fee growth; above -1 (-100 %) and at most 5 a year"

@@ -66,8 +66,10 @@ def draw_standard_t(
     rng : numpy.random.Generator
         Random stream to draw from (never created here).
     degrees_of_freedom : float
-        Degrees of freedom, :math:`\nu` [-], > 2 (finite variance). Smaller
-        means heavier tails; about 3 to 5 is typical of daily crypto returns.
+        Degrees of freedom, :math:`\nu` [-], > 2 (finite variance): the tail
+        weight at unit variance. Smaller means heavier tails at the same sd;
+        fitted at their sample sd, daily BTC log returns give about 3
+        (2018-2025, :func:`simulator.analysis.calibrate.price.fit_student_t`).
     n_paths : int
         Number of Monte Carlo paths.
     n_days : int
@@ -117,8 +119,11 @@ def student_t_price(
 
     With unit-variance :math:`\varepsilon_k` (see :func:`draw_standard_t`)
     the daily log return has mean :math:`(\mu - \sigma^2/2)\Delta t` and
-    variance :math:`\sigma^2 \Delta t`, so :math:`\sigma` is exactly the
-    annual volatility of log returns, as for geometric Brownian motion.
+    variance :math:`\sigma^2 \Delta t`, so :math:`\sigma` is exactly the sd of
+    daily log returns annualised, as for geometric Brownian motion, and
+    :math:`\nu` changes only the shape (tail weight) at that sd.
+    :func:`simulator.analysis.calibrate.price.fit_student_t` estimates the
+    three in these meanings (:math:`\sigma` as the sample sd).
 
     A t-distributed log return has no finite exponential moment, so in theory
     :math:`E[S_t]` does not exist (the t tail beats any exponential decay).
@@ -133,11 +138,13 @@ def student_t_price(
     start_usd : float
         Price at time 0, :math:`S_0` [USD/BTC], > 0.
     expected_return_per_year : float
-        Drift :math:`\mu` [1/year] of the matching GBM (log drift
-        :math:`\mu - \sigma^2/2`).
+        GBM-equivalent drift :math:`\mu` [1/year]: sets the log drift
+        :math:`\mu - \sigma^2/2`, hence the median path; not the mean price's
+        growth, which does not exist for t returns.
     volatility_per_year : float
-        Annualised volatility of log returns, :math:`\sigma` [1/sqrt(year)],
-        >= 0. With 0 the path is :math:`S_0 e^{\mu t_d}`.
+        Standard deviation of daily log returns annualised (times
+        :math:`\sqrt{365.25}`), :math:`\sigma` [1/sqrt(year)], >= 0. With 0 the
+        path is :math:`S_0 e^{\mu t_d}`.
     eps : numpy.ndarray
         Unit-variance t draws :math:`\varepsilon_k`, shape
         ``(n_paths, n_days)`` [-].
