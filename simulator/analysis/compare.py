@@ -25,6 +25,7 @@ optional Sobol indices) share the helpers of :mod:`simulator.analysis.variants`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,6 @@ import pandas as pd
 from simulator.analysis.variants import (
     ALL_METRICS,
     KEY_METRICS,
-    STATS,
     CompareError,
     MetricRef,
     Progress,
@@ -163,11 +163,19 @@ def _path_column(result: Result, ref: MetricRef) -> np.ndarray | None:
     return np.asarray(pm[col], dtype=np.float64)
 
 
+#: Relative difference below which two paths' values are a tie [-]: far above the
+#: rounding of a ten-year day loop (~1e-13), far below any difference that matters.
+TIE_TOLERANCE = 1e-9
+
+
 def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[float, float]:
     """Shares of paths on which ``other`` beats ``reference``, and on which they are equal.
 
     "Beats" follows :data:`HIGHER_IS_BETTER` (ties do not count); NaN for
-    unscored metrics or missing per-path values. Where path counts differ,
+    unscored metrics or missing per-path values. Values within
+    :data:`TIE_TOLERANCE` of each other (relative) are a tie: two reserves
+    holding only BTC have the same drawdown, but their flow-neutral indices
+    are computed from different holdings and differ in the 16th digit. Where path counts differ,
     the common first paths are compared (they share market draws).
     """
     higher = HIGHER_IS_BETTER.get(ref.metric)
@@ -176,11 +184,14 @@ def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[flo
         return float("nan"), float("nan")
     n = min(len(a), len(b))
     a, b = a[:n], b[:n]
-    same = float(((a == b) | (np.isnan(a) & np.isnan(b))).mean())
+    with np.errstate(invalid="ignore"):
+        tied = (a == b) | (np.abs(a - b) <= TIE_TOLERANCE * np.maximum(np.abs(a), np.abs(b)))
+    tied |= np.isnan(a) & np.isnan(b)
+    same = float(tied.mean())
     if higher is None:
         return float("nan"), same
     with np.errstate(invalid="ignore"):
-        better = b > a if higher else b < a
+        better = (b > a if higher else b < a) & ~tied
     return float(better.mean()), same
 
 
@@ -193,10 +204,14 @@ def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> p
     """The comparison frame: key metrics as rows, a column group per scenario.
 
     Columns: ``kind``, ``entity``, ``metric``, ``unit``, ``higher_is_better``,
-    then per scenario ``NAME.p5``, ``NAME.p50``, ``NAME.p95`` and, for every
-    scenario after the first, ``NAME.diff_p50`` (its median minus the first
-    scenario's), ``NAME.prob_beats`` (share of paths on which it beats the
-    first) and ``NAME.prob_same`` (share of paths on which the two are equal).
+    then per scenario ``NAME.p5``, ``NAME.p50``, ``NAME.p95``, their Monte
+    Carlo standard errors ``NAME.p5_se`` ... and, for every scenario after the
+    first, ``NAME.diff_p50`` (its median minus the first scenario's),
+    ``NAME.prob_beats`` (share of paths on which it beats the first) with its
+    binomial error ``NAME.prob_beats_se``, and ``NAME.prob_same`` (share of
+    paths on which the two are equal). The difference of medians has no error
+    column: the scenarios share their random draws, so the two medians'
+    errors are correlated and do not add in quadrature.
     For a probability metric ``p50`` holds the probability.
     """
     rows = []
@@ -216,13 +231,19 @@ def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> p
         }
         base = stats[0][1]["p50"] if stats[0] is not None else float("nan")
         for i, (res, st) in enumerate(zip(results, stats, strict=True)):
-            values = st[1] if st is not None else dict.fromkeys(STATS, float("nan"))
+            values = st[1] if st is not None else {}
             for k in ("p5", "p50", "p95"):
-                row[f"{res.scenario}.{k}"] = values[k]
+                row[f"{res.scenario}.{k}"] = values.get(k, float("nan"))
+            for k in ("p5", "p50", "p95"):
+                row[f"{res.scenario}.{k}_se"] = values.get(f"{k}_se", float("nan"))
             if i > 0:
-                row[f"{res.scenario}.diff_p50"] = values["p50"] - base
+                row[f"{res.scenario}.diff_p50"] = values.get("p50", float("nan")) - base
                 beats, same = path_outcomes(first, res, ref)
                 row[f"{res.scenario}.prob_beats"] = beats
+                n = res.meta.get("paths", 0)
+                row[f"{res.scenario}.prob_beats_se"] = (
+                    math.sqrt(beats * (1 - beats) / n) if n and not math.isnan(beats) else math.nan
+                )
                 row[f"{res.scenario}.prob_same"] = same
         rows.append(row)
     return pd.DataFrame(rows)

@@ -213,7 +213,7 @@ def default_metric(model: Scenario, prefer: str = "reserve") -> MetricRef:
 
 
 def metric_stats(result: Result, entity: str, metric: str) -> tuple[str, dict[str, float]] | None:
-    """Unit and ``p5``/``p50``/``p95``/``mean`` of one summary metric, or None if absent.
+    """Unit and ``p5``/``p50``/``p95``/``mean`` (and ``*_se``) of one summary metric, or None.
 
     A probability (``prob_below_cost``) has no percentiles: its ``p50`` is the
     probability itself (the mean of a 0/1 outcome) and ``p5``/``p95`` are NaN.
@@ -224,8 +224,9 @@ def metric_stats(result: Result, entity: str, metric: str) -> tuple[str, dict[st
         return None
     r = rows.iloc[0]
     stats = {k: float(r[k]) for k in STATS}
+    stats |= {f"{k}_se": float(r.get(f"{k}_se", float("nan"))) for k in STATS}
     if r["unit"] == "probability":
-        stats["p50"] = stats["mean"]
+        stats["p50"], stats["p50_se"] = stats["mean"], stats["mean_se"]
     return str(r["unit"]), stats
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from simulator.cli.common import Output, err, fail, publish, user_errors
-from simulator.results.format import format_number
+from simulator.results.format import format_number, format_with_error
 from simulator.results.metrics import PERCENT_UNITS
 
 __all__ = [
@@ -118,10 +118,12 @@ def run_save_plot(
     return result, publish(result, output, draw, **save)
 
 
-def cell(value: Any, unit: str) -> str:
-    """A table cell: percentages for fractions and probabilities, blank for NaN."""
+def cell(value: Any, unit: str, se: float = math.nan) -> str:
+    """A table cell, with its Monte Carlo error if known; percentages for fractions, "" for NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if not math.isnan(se):
+        return format_with_error(float(value), se, unit, unit in PERCENT_UNITS)
     if unit in PERCENT_UNITS:
         return f"{value:.1%}"
     return format_number(float(value), unit)

@@ -186,7 +186,14 @@ def _metric_table(
         shown_unit = "" if unit in PERCENT_UNITS else unit
         for i, (letter, r) in enumerate(zip(letters, result.results, strict=True)):
             name = r.scenario
-            cells = [cell(row[f"{name}.{k}"], unit) for k in ("p5", "p50", "p95")]
+            # the median with its Monte Carlo error; p5 and p95 plain, to keep the table
+            # narrow (their errors are in comparison.csv)
+            cells = [
+                cell(row[f"{name}.{k}"], unit, row.get(f"{name}.{k}_se", math.nan))
+                if k == "p50"
+                else cell(row[f"{name}.{k}"], unit)
+                for k in ("p5", "p50", "p95")
+            ]
             extra = ["", ""] if i == 0 else _versus_reference_cells(row, name, unit)
             table.add_row(
                 row["metric"] if i == 0 else "", shown_unit if i == 0 else "", letter,
@@ -197,7 +204,7 @@ def _metric_table(
 
 def _versus_reference_cells(row: dict[str, Any], name: str, unit: str) -> list[str]:
     p, same = row[f"{name}.prob_beats"], row[f"{name}.prob_same"]
-    beats = "" if math.isnan(p) else f"{p:.1%}"
+    beats = cell(p, "probability", row.get(f"{name}.prob_beats_se", math.nan))
     return [
         diff_cell(row[f"{name}.diff_p50"], unit),
         "equal on every path" if same == 1 else beats,

@@ -25,6 +25,7 @@ from simulator.cli.common import (
     WorkersOpt,
     check_backend,
     emit_json,
+    err,
     fail,
     new_table,
     out,
@@ -34,7 +35,7 @@ from simulator.cli.common import (
     user_errors,
 )
 from simulator.inputs.shipped import BASELINE
-from simulator.results.format import format_number
+from simulator.results.format import format_percent, format_with_error
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
 
 app = typer.Typer()
@@ -77,23 +78,34 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
         f"{result.meta['end_date']}",
         title_justify="left",
     )
-    for col in ("metric", "unit", "p5", "median", "p95"):
+    rows = result.summary[result.summary.entity == entity].set_index("metric")
+    shown = rows.loc[[m for m in RUN_METRICS[kind] if m in rows.index]]
+    partial = "defined_share" in shown and bool((shown["defined_share"] < 1).any())
+    columns = ("metric", "unit", "p5", "median", "p95") + (("defined",) if partial else ())
+    for col in columns:
         right = col not in ("metric", "unit")
         table.add_column(col, justify="right" if right else "left", no_wrap=True)
-    rows = result.summary[result.summary.entity == entity].set_index("metric")
+
+    def defined(r: Any) -> tuple[str, ...]:
+        """The share of paths where the metric is defined, when some metric is not always."""
+        if not partial:
+            return ()
+        return ("" if r["defined_share"] == 1 else format_percent(float(r["defined_share"])),)
+
     for metric in RUN_METRICS[kind]:
         if metric not in rows.index:
             continue
         r = rows.loc[metric]
         if r.unit == "probability":
-            table.add_row(metric, "", "", f"{r['mean']:.1%}", "")
+            cell = format_with_error(r["mean"], r.get("mean_se", float("nan")), percent=True)
+            table.add_row(metric, "", "", cell, "", *defined(r))
             continue
         unit = "" if r.unit == "fraction" else r.unit
         cells = [
-            (f"{r[c]:.1%}" if r.unit == "fraction" else format_number(float(r[c]), r.unit))
+            format_with_error(r[c], r.get(f"{c}_se", float("nan")), r.unit, r.unit == "fraction")
             for c in ("p5", "p50", "p95")
         ]
-        table.add_row(metric, unit, *cells)
+        table.add_row(metric, unit, *cells, *defined(r))
     return table
 
 
@@ -116,6 +128,49 @@ def _simulate_with_progress(scenario: Any, *, hide: bool, **kwargs: Any) -> Any:
     with path_progress(scenario.model.scenario.paths, scenario.name, hide) as advance:
         with user_errors():
             return simulate(scenario, progress=advance, **kwargs)
+
+
+def _run_to_precision(
+    scenario: Any,
+    one: Callable[[Any], Any],
+    target: float,
+    metric_text: str | None,
+    max_paths: int,
+    hide: bool,
+) -> Any:
+    """Run ``scenario`` until ``--precision`` is met on its metric, and say what it reached."""
+    from simulator.analysis.precision import run_to_precision
+    from simulator.analysis.variants import default_metric, parse_metric
+    from simulator.inputs.errors import ScenarioError
+
+    model = scenario.model
+    try:
+        ref = default_metric(model) if metric_text is None else parse_metric(metric_text, model)
+    except ScenarioError as exc:  # parse_metric speaks of --metric
+        fail(str(exc).replace("--metric", "--precision-metric", 1))
+    if max_paths < model.scenario.paths:
+        fail(f"--max-paths: {max_paths:,} is below the run's {model.scenario.paths:,} paths")
+
+    def note(text: str) -> None:
+        if not hide:
+            err.print(f"note: {text}", markup=False)
+
+    with user_errors():
+        result, got = run_to_precision(scenario, ref, target, max_paths, one, note)
+    if not hide:
+        rel = "n/a" if got.relative_se != got.relative_se else f"{got.relative_se:.2%}"
+        if got.reached:
+            note(
+                f"precision: {got.metric} relative se {rel} <= {target:.2%} "
+                f"with {got.paths:,} paths ({got.rounds} run{'s' if got.rounds > 1 else ''})"
+            )
+        else:
+            err.print(
+                f"warning: precision not reached: {got.metric} relative se {rel} > "
+                f"{target:.2%} at {got.paths:,} paths; stopped by {got.why}",
+                markup=False,
+            )
+    return result
 
 
 def _figures(result: Any) -> Callable[[], dict[str, Any]]:
@@ -187,10 +242,31 @@ def run(
     backend: BackendOpt = None,
     address: AddressOpt = None,
     plot: PlotOpt = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="Target relative Monte Carlo standard error of --precision-metric, e.g. 0.01 "
+            "(1 %): paths are added in blocks of 1,024 until it is met or --max-paths is hit.",
+        ),
+    ] = None,
+    precision_metric: Annotated[
+        str | None,
+        typer.Option(
+            help="ENTITY.METRIC[.STAT] whose error --precision targets (default: the first "
+            "reserve's value_usd.p50, else the first operation's margin_usd.p50).",
+        ),
+    ] = None,
+    max_paths: Annotated[
+        int, typer.Option(help="Cap on the paths --precision may run.", min=1)
+    ] = 200_000,
 ) -> None:
     """Run scenarios and print a summary per reserve and mining operation.
 
+    Every figure carries its Monte Carlo standard error (179,000 ± 9,000; 26.1% ± 1.0 pp).
+
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
+
+    Example: btcsim run --precision 0.01 --precision-metric el_salvador.value_usd.p50
     """
     from simulator.analysis.variants import check_unique_names
     from simulator.inputs.scenario import load_scenario
@@ -198,24 +274,36 @@ def run(
     if freq is not None and freq not in ("D", "W", "M"):
         fail(f"--freq: expected D, W or M (got {freq!r})")
     backend = check_backend(backend, address)
+    if precision is not None and not 0 < precision < 1:
+        fail(f"--precision: expected a relative standard error between 0 and 1 (got {precision})")
+    if precision_metric is not None and precision is None:
+        fail("--precision-metric: needs --precision (the relative standard error to reach)")
     sets = run_sets(overrides, paths, seed, years)
     targets = files or [BASELINE]
     with user_errors():
         scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in targets]
         check_unique_names(scenarios)  # each names its own folder
     outputs = _outputs(scenarios, out_dir, overwrite)
-    results = [  # every run first, so a failing one leaves nothing written
-        _simulate_with_progress(
+    hide = quiet or as_json
+
+    def one(scenario: Any) -> Any:
+        return _simulate_with_progress(
             scenario,
-            hide=quiet or as_json,
+            hide=hide,
             freq=freq,
             workers=workers,
             backend=backend,
             address=address,
             keep_paths=plot,
         )
-        for scenario in scenarios
-    ]
+
+    if precision is None:
+        results = [one(s) for s in scenarios]  # every run first: a failure writes nothing
+    else:
+        results = [
+            _run_to_precision(s, one, precision, precision_metric, max_paths, hide)
+            for s in scenarios
+        ]
     summaries = [
         (result, publish(result, output, _figures(result) if plot else None))
         for result, output in zip(results, outputs, strict=True)

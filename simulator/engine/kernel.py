@@ -63,7 +63,7 @@ from simulator.model.reserve import (
     scheduled_sale,
     sell_fraction,
     sell_rule_due,
-    update_drawdown,
+    update_flow_neutral_drawdown,
 )
 
 __all__ = [
@@ -108,6 +108,7 @@ MINING_FINALS = (
     "uncovered_cash_usd",
     "days_running",
     "mean_network_share",
+    "breakeven_price_usd",
 )
 RESERVE_FINALS = (
     "holdings_btc",
@@ -135,6 +136,7 @@ M_MINED, M_REVENUE, M_ENERGY, M_OPEX, M_SOLD, M_KEPT, M_UNCOVERED, M_DAYS, M_SHA
     MINING_FINALS, "btc_mined_btc", "revenue_usd", "energy_cost_usd", "other_opex_usd",
     "btc_sold_btc", "btc_kept_btc", "uncovered_cash_usd", "days_running", "mean_network_share",
 )  # fmt: skip
+M_BREAKEVEN = MINING_FINALS.index("breakeven_price_usd")
 R_HOLD, R_VALUE, R_BASIS, R_DRAWDOWN, R_BOUGHT, R_SPENT, R_SOLD, R_RECEIVED = _at(
     RESERVE_FINALS, "holdings_btc", "value_usd", "cost_basis_usd", "max_drawdown",
     "btc_bought_btc", "usd_spent_usd", "btc_sold_btc", "usd_received_usd",
@@ -251,7 +253,11 @@ def run_block(
     n_paths, n_days = price.shape
     n_ops, n_res = own_ths.shape[0], reserves.hold0.shape[0]
     n_prog, n_rules, n_out = prog_reserve.shape[0], rule_reserve.shape[0], out_days.shape[0]
-    hold, basis, peak = np.empty(n_res), np.empty(n_res), np.empty(n_res)
+    hold, basis = np.empty(n_res), np.empty(n_res)
+    # flow-neutral index of each reserve's position, its peak, the position the day
+    # before [USD] and the day's inflow [USD] (purchases and mined BTC kept)
+    index, peak = np.empty(n_res), np.empty(n_res)
+    before, inflow = np.empty(n_res), np.empty(n_res)
     fr, fm = np.empty((n_res, NF_R)), np.empty((n_ops, NF_M))
     budget, last_rule = np.empty(n_prog), np.empty(n_rules, dtype=np.int64)
     running = np.empty(n_ops, dtype=np.bool_)
@@ -260,7 +266,8 @@ def run_block(
         for r in range(n_res):
             hold[r] = reserves.hold0[r]
             basis[r] = reserves.basis0[r]
-            peak[r] = reserves.hold0[r] * market.start_price
+            index[r], peak[r] = 1.0, 1.0
+            before[r] = reserves.hold0[r] * market.start_price
         fr[:, :] = 0.0
         fm[:, :] = 0.0
         budget[:] = reserves.prog_budget
@@ -272,6 +279,7 @@ def run_block(
         for t in range(n_days):
             px = price[p, t]
             fee = fees[t]
+            inflow[:] = 0.0
             # which fleets run today, and the network's total hashrate [EH/s]
             total = rest_ehs[p, t]
             for m in range(n_ops):
@@ -298,6 +306,7 @@ def run_block(
                 r = to_reserve[m]
                 if r >= 0 and code != SELL_ALL:
                     hold[r], basis[r] = credit(hold[r], basis[r], btc - sold, paid)
+                    inflow[r] += (btc - sold) * px
                 fm[m, M_MINED] += btc
                 fm[m, M_REVENUE] += btc * px
                 fm[m, M_ENERGY] += energy
@@ -317,6 +326,7 @@ def run_block(
                 hold[r], basis[r] = credit(hold[r], basis[r], btc, usd)
                 fr[r, R_BOUGHT] += btc
                 fr[r, R_SPENT] += usd
+                inflow[r] += usd
             for r in range(n_res):
                 hold[r], basis[r], sold = scheduled_sale(hold[r], basis[r], sale_btc[r, t])
                 if sold > 0.0:
@@ -330,9 +340,11 @@ def run_block(
                     fr[r, R_RECEIVED] += sold * px
                     last_rule[q] = t
             for r in range(n_res):
-                peak[r], fr[r, R_DRAWDOWN] = update_drawdown(
-                    hold[r] * px, peak[r], fr[r, R_DRAWDOWN]
+                position = hold[r] * px + fr[r, R_RECEIVED]
+                index[r], peak[r], fr[r, R_DRAWDOWN] = update_flow_neutral_drawdown(
+                    position, inflow[r], before[r], index[r], peak[r], fr[r, R_DRAWDOWN]
                 )
+                before[r] = position
             if k_out < n_out and out_days[k_out] == t:
                 out[V_PRICE, k_out, p] = px
                 out[V_HASHRATE, k_out, p] = total
@@ -362,6 +374,9 @@ def run_block(
             for j in range(NF_M):
                 final[m * NF_M + j, p] = fm[m, j]
             final[m * NF_M + M_SHARE, p] = fm[m, M_SHARE] / n_days
+            final[m * NF_M + M_BREAKEVEN, p] = (
+                _breakeven(day_cash[m], day_btc[m]) if day_btc[m] > 0 else np.inf
+            )
         for r in range(n_res):
             fr[r, R_HOLD] = hold[r]
             fr[r, R_VALUE] = hold[r] * last

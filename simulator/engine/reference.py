@@ -57,7 +57,9 @@ _purchase = np.vectorize(rsv.purchase, otypes=[np.float64, np.float64])
 _sale = np.vectorize(rsv.scheduled_sale, otypes=[np.float64, np.float64, np.float64])
 _due = np.vectorize(rsv.sell_rule_due, otypes=[np.bool_])
 _sell_fraction = np.vectorize(rsv.sell_fraction, otypes=[np.float64, np.float64, np.float64])
-_drawdown = np.vectorize(rsv.update_drawdown, otypes=[np.float64, np.float64])
+_drawdown = np.vectorize(
+    rsv.update_flow_neutral_drawdown, otypes=[np.float64, np.float64, np.float64]
+)
 _below_cost = np.vectorize(rsv.below_cost, otypes=[np.bool_])
 
 
@@ -106,7 +108,8 @@ def run_block_numpy(
     pos, dif, ep, ep_day = (np.full(n, float(x)) for x in chain[:4])
     hold = np.repeat(res.hold0[:, None].astype(np.float64), n, axis=1)  # (R, n) [BTC]
     basis = np.repeat(res.basis0[:, None].astype(np.float64), n, axis=1)  # (R, n) [USD]
-    peak = hold * market.start_price  # highest value so far [USD]
+    index, peak = np.ones((n_res, n)), np.ones((n_res, n))  # flow-neutral index, its peak
+    previous = hold * market.start_price  # each reserve's position the day before [USD]
     fr = np.zeros((n_res, len(RESERVE_FINALS), n))
     fm = np.zeros((n_ops, len(MINING_FINALS), n))
     budget = np.repeat(res.prog_budget[:, None].astype(np.float64), n, axis=1)
@@ -119,6 +122,7 @@ def run_block_numpy(
         px, rest = price[:, t], rest_ehs[:, t]
         reward = subsidy_btc(pos) + fees[t]  # [BTC/block] at the start of the day
         total = rest.copy()
+        inflow = np.zeros((n_res, n))  # purchases and mined BTC kept today [USD]
         # Which fleets run today, and the network hashrate they make up.
         for m in range(n_ops):
             pool_fee = fleet.pool_fee[m]
@@ -145,6 +149,7 @@ def run_block_numpy(
             if r >= 0 and code != SELL_ALL:
                 hold[r] += btc - sold
                 basis[r] += paid
+                inflow[r] += (btc - sold) * px
             f = fm[m]
             f[_M["btc_mined_btc"]] += btc
             f[_M["revenue_usd"]] += btc * px
@@ -164,6 +169,7 @@ def run_block_numpy(
             basis[r] += usd
             fr[r, _R["btc_bought_btc"]] += btc
             fr[r, _R["usd_spent_usd"]] += usd
+            inflow[r] += usd
         # Scheduled sales, capped at holdings; the basis falls pro rata.
         for r in range(n_res):
             hold[r], basis[r], sell = _sale(hold[r], basis[r], res.sale_btc[r, t])
@@ -178,10 +184,14 @@ def run_block_numpy(
             fr[r, _R["btc_sold_btc"]] += np.where(now, sell, 0.0)
             fr[r, _R["usd_received_usd"]] += np.where(now, sell * px, 0.0)
             last_rule[q] = np.where(now, t, last_rule[q])
-        # Drawdown of each reserve's value from its running peak.
+        # Drawdown of each reserve's flow-neutral position index from its running peak.
         for r in range(n_res):
             dd = _R["max_drawdown"]
-            peak[r], fr[r, dd] = _drawdown(hold[r] * px, peak[r], fr[r, dd])
+            position = hold[r] * px + fr[r, _R["usd_received_usd"]]
+            index[r], peak[r], fr[r, dd] = _drawdown(
+                position, inflow[r], previous[r], index[r], peak[r], fr[r, dd]
+            )
+            previous[r] = position
         if k_out < len(out_days) and out_days[k_out] == t:
             out[0:3, k_out] = px, total, dif
             for m in range(n_ops):
@@ -203,6 +213,7 @@ def run_block_numpy(
                 out[b : b + 4, k_out] = hold[r], value, basis[r], below
             k_out += 1
     fm[:, _M["mean_network_share"]] /= n_days
+    fm[:, _M["breakeven_price_usd"]] = _ratio(day_cash, day_btc, day_btc > 0, np.inf)
     fr[:, _R["holdings_btc"]] = hold
     fr[:, _R["value_usd"]] = hold * price[:, n_days - 1]
     fr[:, _R["cost_basis_usd"]] = basis

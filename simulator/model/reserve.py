@@ -11,7 +11,10 @@ Rules (DESIGN.md, "Reserve")::
     holdings(t+1) = holdings + bought + mined inflow - sold       (never negative)
     cost basis    = average cost: purchases and mined inflows add what they cost,
                     a sale removes the sold fraction of the basis
-    drawdown      = 1 - value / running peak of value
+    position      = holdings x price + USD received from sales (kept as cash)
+    drawdown      = 1 - index / running peak of index, on the flow-neutral index
+                    index(t) = index(t-1) x (position(t) - inflow(t)) / position(t-1),
+                    inflow = USD spent on purchases + mined BTC kept x price
 
 Purchases buy a fixed BTC amount or spend a fixed USD amount per day, capped
 by the programme's remaining budget. Scheduled sales are capped at the
@@ -20,17 +23,36 @@ above its threshold, at most once every so many days. A mining operation's
 BTC is held, sold, or sold just enough to cover its cash cost; what is kept
 enters its reserve at the cash the state paid for it that day.
 
+Dust: a sale that would leave less than one satoshi (:data:`SATOSHI_BTC`, the
+protocol's smallest unit) sells the whole holding and clears the basis
+exactly. Without this, sales that add up to the holdings in float arithmetic
+leave ~1e-13 BTC and a basis residue of ~1e-15 USD, which made
+``prob_below_cost`` 100 % for a reserve that had sold everything.
+
+Drawdown is measured on the time-weighted return of the reserve's position
+(BTC at the day's price plus the cash from its sales), as fund accounting
+does [3]_: purchases and mined inflows are new money, not gains, and a sale
+turns BTC into cash at the day's price, so it is neither a gain nor a loss.
+Selling half of the holding at a constant price leaves the drawdown at 0,
+where a drawdown of the BTC value alone would read 50 %.
+
 References
 ----------
 .. [1] DESIGN.md, section "Reserve" (``reserve.py``) and the mining disposal
    policies of section "Mining".
 .. [2] IFRS Foundation, IAS 2 "Inventories", paragraph 25 (weighted average
    cost formula), for the average-cost basis.
+.. [3] CFA Institute (2020), *Global Investment Performance Standards (GIPS)
+   for Firms*, provisions 2.A.14-2.A.16 and the glossary entries "time-weighted
+   return" and "external cash flow": returns that remove the effect of
+   external cash flows.
 """
 
 from __future__ import annotations
 
 from numba import njit
+
+from simulator.model.protocol import SAT_PER_BTC
 
 __all__ = [
     "HOLD",
@@ -43,7 +65,8 @@ __all__ = [
     "scheduled_sale",
     "sell_rule_due",
     "sell_fraction",
-    "update_drawdown",
+    "SATOSHI_BTC",
+    "update_flow_neutral_drawdown",
     "below_cost",
 ]
 
@@ -52,6 +75,8 @@ HOLD, SELL_ALL, SELL_TO_COVER = 0, 1, 2
 #: "Last sale day" of a sell rule that has not sold yet [day]: far enough back
 #: that any minimum gap has passed.
 NEVER_SOLD_DAY = -(10**18)
+#: One satoshi [BTC]: a sale leaving less than this sells the whole holding.
+SATOSHI_BTC = 1.0 / SAT_PER_BTC
 
 
 @njit(cache=True, nogil=True)
@@ -141,12 +166,16 @@ def scheduled_sale(holdings_btc: float, basis_usd: float, btc: float) -> tuple[f
     basis_usd : float
         Cost basis after the sale, ``basis * (1 - sold / holdings)`` [USD].
     sold : float
-        BTC sold, ``min(btc, holdings)``, or 0 if that is not positive [BTC].
+        BTC sold, ``min(btc, holdings)``, or 0 if that is not positive [BTC];
+        the whole holding (and a basis of exactly 0) when the sale would
+        leave less than :data:`SATOSHI_BTC`.
     """
     sell = min(btc, holdings_btc)
-    if sell > 0.0:
-        return holdings_btc - sell, basis_usd - basis_usd * sell / holdings_btc, sell
-    return holdings_btc, basis_usd, 0.0
+    if sell <= 0.0:
+        return holdings_btc, basis_usd, 0.0
+    if holdings_btc - sell < SATOSHI_BTC:  # all of it (or all but float dust)
+        return 0.0, 0.0, holdings_btc
+    return holdings_btc - sell, basis_usd - basis_usd * sell / holdings_btc, sell
 
 
 @njit(cache=True, nogil=True)
@@ -180,24 +209,62 @@ def sell_fraction(
     basis_usd : float
         Cost basis after the sale [USD].
     sold : float
-        BTC sold, ``fraction * holdings`` [BTC].
+        BTC sold, ``fraction * holdings`` [BTC]; the whole holding (and a
+        basis of exactly 0) when the sale would leave less than
+        :data:`SATOSHI_BTC`.
     """
     sold = fraction * holdings_btc
+    if holdings_btc - sold < SATOSHI_BTC:
+        return 0.0, 0.0, holdings_btc
     return holdings_btc - sold, basis_usd - basis_usd * fraction, sold
 
 
 @njit(cache=True, nogil=True)
-def update_drawdown(value_usd: float, peak_usd: float, max_drawdown: float) -> tuple[float, float]:
-    """Running peak of the reserve's value [USD] and its largest drawdown from it [-].
+def update_flow_neutral_drawdown(
+    position_usd: float,
+    inflow_usd: float,
+    previous_usd: float,
+    index: float,
+    peak: float,
+    max_drawdown: float,
+) -> tuple[float, float, float]:
+    r"""One day of the flow-neutral (time-weighted) value index and its drawdown.
 
-    A new high raises the peak; otherwise the drawdown ``1 - value / peak``
-    (when the peak is positive) may raise the maximum.
+    .. math::
+
+        I_t = I_{t-1}\,\frac{P_t - F_t}{P_{t-1}}, \qquad
+        D = \max_t \Big(1 - \frac{I_t}{\max_{s \le t} I_s}\Big)
+
+    where :math:`P` is the position (holdings x price + cash from sales) and
+    :math:`F_t` the day's inflow (purchases and mined BTC kept, at the day's
+    price). A day that starts with nothing held (:math:`P_{t-1} \le 0`) has
+    no return: the index stays.
+
+    Parameters
+    ----------
+    position_usd : float
+        Position at the end of the day, :math:`P_t` [USD].
+    inflow_usd : float
+        The day's external inflow, :math:`F_t` [USD].
+    previous_usd : float
+        Position at the end of the day before, :math:`P_{t-1}` [USD].
+    index, peak : float
+        The index :math:`I_{t-1}` [-] and its running peak [-] before the day.
+    max_drawdown : float
+        Largest drawdown so far [-].
+
+    Returns
+    -------
+    index, peak, max_drawdown : float
+        After the day.
     """
-    if value_usd > peak_usd:
-        return value_usd, max_drawdown
-    if peak_usd > 0.0:
-        return peak_usd, max(max_drawdown, 1.0 - value_usd / peak_usd)
-    return peak_usd, max_drawdown
+    if previous_usd > 0.0:
+        index = index * max(position_usd - inflow_usd, 0.0) / previous_usd
+    if index > peak:
+        return index, index, max_drawdown
+    if peak > 0.0:
+        return index, peak, max(max_drawdown, 1.0 - index / peak)
+    return index, peak, max_drawdown
 
 
 @njit(cache=True, nogil=True)

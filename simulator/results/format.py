@@ -13,10 +13,23 @@ The rules (:func:`format_number`):
 * ``-`` for negative values, ``0`` for zero, ``n/a`` for NaN, ``inf``/``-inf``;
   years (unit ``"year"``) without separators; unit ``"%"`` appends a per cent sign.
 
+:func:`format_with_error` writes a Monte Carlo estimate with its standard
+error, ``179,000 ± 9,000`` or ``26.1% ± 1.0 pp``: the error keeps one or two
+significant digits by the Particle Data Group's rule and the value is rounded
+to the error's last digit, so no digit is shown that the simulation did not
+pin down [1]_.
+
 :func:`format_compact` is the variant for axis ticks and labels inside figures:
 the same text, except that every unit takes the suffixes from one million
 (``1.235 M`` for a price in USD/BTC). This module imports nothing heavy: the
 CLI imports it at start-up.
+
+References
+----------
+.. [1] Particle Data Group (2024), *Review of Particle Physics*, Introduction,
+   section 5.3 "Rounding": the three highest digits of the error decide, 100-354
+   keeps two significant digits, 355-949 one, 950-999 rounds up to 1000 and
+   keeps two.
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ __all__ = [
     "format_compact",
     "format_number",
     "format_percent",
+    "format_with_error",
+    "error_digits",
 ]
 
 #: Suffixes of large amounts, largest first: (size, word).
@@ -153,3 +168,67 @@ def format_percent(fraction: float, digits: int = 1) -> str:
     if isinstance(fraction, float) and math.isnan(fraction):
         return MISSING
     return f"{fraction:.{digits}%}"
+
+
+def error_digits(se: float) -> int:
+    """Decimal exponent of the last digit to keep of a standard error ``se`` > 0 (PDG rule).
+
+    ``0.0098`` -> -3 (shown ``0.010``), ``9340`` -> 3 (``9,000``), ``0.0123`` -> -3
+    (``0.012``).
+    """
+    e = math.floor(math.log10(se))
+    top = int(se / 10.0 ** (e - 2))  # the three highest digits, 100..999
+    if top >= 950:
+        return e - 0  # 950-999 -> 1000 with two significant digits: last digit at e
+    if top >= 355:
+        return e
+    return e - 1
+
+
+def format_with_error(value: float, se: float, unit: str = "", percent: bool = False) -> str:
+    """A Monte Carlo estimate and its standard error: ``"179,000 ± 9,000"``, ``"26.1% ± 1.0 pp"``.
+
+    Parameters
+    ----------
+    value : float
+        The estimate (a fraction when ``percent``).
+    se : float
+        Its standard error, same unit; NaN, inf or 0 give the value alone
+        (as :func:`format_number` / :func:`format_percent` write it).
+    unit : str
+        As for :func:`format_number`; amounts from one million write the
+        error with the value's suffix (``"752.6 M ± 4.1 M"``).
+    percent : bool
+        Write a fraction as a percentage and the error in percentage points.
+
+    Returns
+    -------
+    str
+    """
+    x, s = float(value), float(se)
+    if not math.isfinite(x) or not math.isfinite(s) or s <= 0:
+        return format_percent(x) if percent and not math.isinf(x) else format_number(x, unit)
+    if percent:
+        x, s = 100.0 * x, 100.0 * s
+    k = error_digits(s)
+    step = 10.0**k
+    s_r, x_r = round(s / step) * step, round(x / step) * step
+    if s_r >= 10.0 ** (k + 2):  # rounding carried a digit (950 -> 1,000): keep two
+        k += 1
+    decimals = max(0, -k)
+    if percent:
+        if decimals > 2:  # an error under 0.01 pp: two decimals say all there is to say
+            return f"{x:.2f}% ± <0.01 pp"
+        return f"{x_r:.{decimals}f}% ± {s_r:.{decimals}f} pp"
+    text = format_number(x_r, unit)
+    for size, word in SUFFIXES:
+        if text.endswith(" " + word):
+            d = max(0, -(k - round(math.log10(size))))
+            if d > 3:  # the error is below the value's 4 digits: write it plainly
+                return f"{text} ± {format_number(s_r, unit)}"
+            return f"{x_r / size:,.{d}f} {word} ± {s_r / size:,.{d}f} {word}"
+    if decimals > 6:  # tiny values: scientific notation, as format_number writes them
+        return f"{format_number(x_r, unit)} ± {format_number(s_r, unit)}"
+    if decimals:
+        text = f"{x_r:,.{decimals}f}"
+    return f"{text} ± {s_r:,.{decimals}f}"

@@ -121,8 +121,9 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "max_drawdown", "fraction", "reserve", False,
-        "Largest fall of the reserve's USD value from its running peak "
-        "(purchases and inflows included).",
+        "Largest fall of the reserve's flow-neutral value index (time-weighted "
+        "return of BTC plus cash from sales) from its running peak; purchases, "
+        "mined inflows and sales are neither gains nor losses.",
         in_run_table=True, key=3,
     ),
     Metric(
@@ -140,6 +141,22 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "usd_received_usd", "USD", "reserve", None,
         "USD the reserve received for the BTC it sold (at each sale day's price).",
+    ),
+    Metric(
+        "net_position_usd", "USD", "reserve", True,
+        "The whole position: value at the horizon + USD received from sales - USD "
+        "spent on purchases (mining costs are in the operation's metrics).",
+        in_run_table=True, key=4,
+    ),
+    Metric(
+        "net_gain_usd", "USD", "reserve", True,
+        "Net position - the holdings' value at the start (start holdings x start price).",
+        in_run_table=True,
+    ),
+    Metric(
+        "prob_net_loss", "probability", "reserve", False,
+        "Share of paths whose net gain is below 0.",
+        probability=True, in_run_table=True,
     ),
     Metric(
         "value_share_of_benchmark", "fraction", "reserve", True,
@@ -193,17 +210,20 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "cash_cost_per_btc_usd", "USD/BTC", "mining", False,
-        "Cash costs / BTC mined: the average break-even price.",
+        "Cash costs / BTC mined: the average break-even price (inf on a path that "
+        "mined nothing).",
         in_run_table=True, key=2,
     ),
     Metric(
         "cost_per_btc_usd", "USD/BTC", "mining", False,
-        "Cash costs plus straight-line depreciation of capex, / BTC mined.",
+        "Cash costs plus straight-line depreciation of capex, / BTC mined (inf on a "
+        "path that mined nothing).",
         in_run_table=True,
     ),
     Metric(
         "breakeven_price_usd", "USD/BTC", "mining", False,
-        "The last day's cash cost / BTC mined that day.",
+        "The last day's cash cost / BTC mined that day (inf on a path where the "
+        "fleet mined nothing that day, e.g. shut down).",
         in_run_table=True, key=3,
     ),
     Metric(
@@ -220,8 +240,9 @@ METRICS: tuple[Metric, ...] = (
 
 #: What "beats the reference" means, in words (the footnote of ``btcsim compare``).
 DIRECTION_NOTE = (
-    "more is better for value, BTC and margin; less for costs, break-even price, drawdown "
-    "and the chance of ending below cost; market metrics are not scored"
+    "more is better for value, net position, BTC and margin; less for costs, break-even "
+    "price, drawdown and the chances of ending below cost or at a net loss; market metrics "
+    "are not scored"
 )
 
 _BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

@@ -3,7 +3,10 @@
 ``Result.percentiles`` has one row per (scenario, entity, variable, date)
 with p5, p25, p50, p75, p95 and the mean across paths. ``Result.summary`` has
 one row per (scenario, entity, metric) at the horizon with p5, p50, p95 and
-the mean (a probability is reported as the mean of a 0/1 outcome).
+the mean, their Monte Carlo standard errors (``p5_se`` ... ``mean_se``) and
+the share of paths on which the metric is defined (a probability is
+reported as the mean of a 0/1 outcome). Statistics are over all paths,
+undefined values included (:mod:`simulator.results.stats`).
 ``Result.inputs`` lists every input with its provenance.
 """
 
@@ -23,39 +26,21 @@ import numpy as np
 import pandas as pd
 
 from simulator.results.outputs import IfExists, publish_folder
+from simulator.results.stats import path_stats, percentiles_and_mean
 
 if TYPE_CHECKING:
     from simulator.inputs.fact_registry import FactRegistry
 
-__all__ = ["Result", "PERCENTILES", "percentile_frame", "summary_rows"]
+__all__ = [
+    "Result",
+    "PERCENTILES",
+    "SUMMARY_PERCENTILES",
+    "SUMMARY_STATS",
+    "percentile_frame",
+    "summary_rows",
+]
 
 PERCENTILES = (5, 25, 50, 75, 95)
-
-
-def _stats(x: np.ndarray, q: tuple[int, ...], axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Percentiles (linear interpolation) and mean along ``axis``, ignoring NaN and inf.
-
-    Sorting first and then taking percentiles gives exactly ``np.percentile``
-    and is faster than numpy's partition here. Rows with no finite value give
-    NaN; no warning filter is used, so it is safe in threads.
-    """
-    x = np.asarray(x)  # float32 paths stay float32 (memory); means accumulate in float64
-    bad = ~np.isfinite(x)
-    if not bad.any():
-        pct = np.percentile(np.sort(x, axis=axis), q, axis=axis)
-        return pct.astype(np.float64), np.asarray(x.mean(axis=axis, dtype=np.float64))
-    x = np.where(bad, np.nan, x)
-    s = np.moveaxis(np.sort(x, axis=axis), axis, -1)  # NaN sort last
-    n = np.count_nonzero(~np.isnan(s), axis=-1)
-    pos = (np.asarray(q, dtype=np.float64) / 100.0) * np.maximum(n - 1, 0)[..., None]
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(n - 1, 0)[..., None])
-    a = np.take_along_axis(s, lo, axis=-1).astype(np.float64)
-    b = np.take_along_axis(s, hi, axis=-1).astype(np.float64)
-    pct = np.where(n[..., None] > 0, a + (b - a) * (pos - lo), np.nan)
-    total = np.nansum(x, axis=axis, dtype=np.float64)
-    mean = np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
-    return np.moveaxis(pct, -1, 0), np.asarray(mean)
 
 
 def percentile_frame(
@@ -72,7 +57,7 @@ def percentile_frame(
     """
 
     def one(v: int) -> tuple[np.ndarray, np.ndarray]:
-        return _stats(out[v], PERCENTILES, axis=1)
+        return percentiles_and_mean(out[v], PERCENTILES, axis=1)
 
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -91,6 +76,12 @@ def percentile_frame(
     return pd.concat(frames, ignore_index=True)
 
 
+#: Percentiles [%] of the summary.
+SUMMARY_PERCENTILES = (5, 50, 95)
+#: Statistic columns of the summary that carry a standard error ``<name>_se``.
+SUMMARY_STATS = ("p5", "p50", "p95", "mean")
+
+
 def summary_rows(
     scenario: str,
     entity: str,
@@ -99,18 +90,22 @@ def summary_rows(
     values: np.ndarray,
     probability: bool = False,
 ) -> dict[str, Any]:
-    """One summary row: p5, p50, p95 and mean of a per-path metric."""
-    pct, mean = _stats(np.atleast_1d(values), (5, 50, 95), axis=0)
+    """One summary row of a per-path metric over all paths.
+
+    Columns: p5, p50, p95 and mean, each with its Monte Carlo standard error
+    ``*_se``, and ``defined_share``, the share of paths on which the metric
+    is a finite number (:mod:`simulator.results.stats`). A probability (the
+    mean of a 0/1 outcome) has only its mean and the binomial error.
+    """
+    st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability)
     row: dict[str, Any] = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
-    if probability:
-        row |= {"p5": np.nan, "p50": np.nan, "p95": np.nan, "mean": float(mean)}
-    else:
-        row |= {
-            "p5": float(pct[0]),
-            "p50": float(pct[1]),
-            "p95": float(pct[2]),
-            "mean": float(mean),
-        }
+    for i, name in enumerate(SUMMARY_STATS[:3]):
+        row[name] = np.nan if probability else float(st.percentiles[i])
+    row["mean"] = float(st.mean)
+    for i, name in enumerate(SUMMARY_STATS[:3]):
+        row[f"{name}_se"] = np.nan if probability else float(st.percentile_se[i])
+    row["mean_se"] = float(st.mean_se)
+    row["defined_share"] = float(st.defined_share)
     return row
 
 

@@ -3,7 +3,12 @@
 What each metric means, its unit, kind and scoring direction are in the
 registry :data:`simulator.results.metrics.METRICS`; this module computes them
 in the registry's order (``value_share_of_benchmark`` only when the scenario
-has a benchmark).
+has a benchmark). Every value is float64 from the kernel's per-path finals
+(the recorded float32 paths are used only for the market's last day).
+Statistics are over all paths: a metric undefined on some paths (a cost per
+BTC where nothing was mined) keeps them, ranked as ``inf``, and the summary's
+``defined_share`` says on how many it is defined
+(:mod:`simulator.results.stats`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,17 @@ from simulator.results.result import summary_rows
 __all__ = ["summary_and_path_metrics"]
 
 
+def _per_btc(cost_usd: Any, btc: np.ndarray) -> np.ndarray:
+    """Cost per BTC [USD/BTC]; ``inf`` on a path that mined nothing (even at no cost).
+
+    A path with no BTC has no finite cost per BTC: it ranks above every
+    finite value (the worst, as less is better), and the summary's
+    ``defined_share`` counts it out.
+    """
+    cost = np.broadcast_to(np.asarray(cost_usd, dtype=np.float64), btc.shape)
+    return np.divide(cost, btc, out=np.full(btc.shape, np.inf), where=btc > 0)
+
+
 def summary_and_path_metrics(
     name: str, model: Scenario, plan: Plan, out: np.ndarray, final: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -30,7 +46,8 @@ def summary_and_path_metrics(
     Returns
     -------
     summary : pandas.DataFrame
-        One row per entity and metric (p5 .. p95, mean).
+        One row per entity and metric (p5 .. p95, mean, their standard
+        errors and the share of paths where the metric is defined).
     path_metrics : pandas.DataFrame
         One row per path, one float64 column per ``"entity.metric"``; the
         values the summary's percentiles are taken over (what
@@ -56,9 +73,12 @@ def summary_and_path_metrics(
     add("market", "price_usd", v[("market", "price_usd")])
     add("market", "network_hashrate_ehs", v[("market", "network_hashrate_ehs")])
     bench = model.scenario.benchmark_usd
-    for res in model.reserve:
+    start_usd = float(model.market.price.start_usd)
+    for r, res in enumerate(model.reserve):
         e = res.name
         value, basis = fr[(e, "value_usd")], fr[(e, "cost_basis_usd")]
+        net = value + fr[(e, "usd_received_usd")] - fr[(e, "usd_spent_usd")]
+        gain = net - float(plan.reserves.hold0[r]) * start_usd
         add(e, "holdings_btc", fr[(e, "holdings_btc")])
         add(e, "value_usd", value)
         add(e, "cost_basis_usd", basis)
@@ -68,6 +88,9 @@ def summary_and_path_metrics(
         add(e, "usd_spent_usd", fr[(e, "usd_spent_usd")])
         add(e, "btc_sales_btc", fr[(e, "btc_sold_btc")])
         add(e, "usd_received_usd", fr[(e, "usd_received_usd")])
+        add(e, "net_position_usd", net)
+        add(e, "net_gain_usd", gain)
+        add(e, "prob_net_loss", (gain < 0).astype(float))
         if bench:
             add(e, "value_share_of_benchmark", value / bench)
     for i, op in enumerate(model.mining):
@@ -85,9 +108,9 @@ def summary_and_path_metrics(
             add(e, "other_opex_usd", fm[(e, "other_opex_usd")])
             add(e, "capex_usd", float(plan.capex[i].sum()))
             add(e, "margin_usd", fm[(e, "revenue_usd")] - cash)
-            add(e, "cash_cost_per_btc_usd", cash / mined)
-            add(e, "cost_per_btc_usd", (cash + depreciation) / mined)
-            add(e, "breakeven_price_usd", v[(e, "breakeven_price_usd")])
+            add(e, "cash_cost_per_btc_usd", _per_btc(cash, mined))
+            add(e, "cost_per_btc_usd", _per_btc(cash + depreciation, mined))
+            add(e, "breakeven_price_usd", fm[(e, "breakeven_price_usd")])
             add(e, "mean_network_share", fm[(e, "mean_network_share")])
             add(e, "uncovered_cash_usd", fm[(e, "uncovered_cash_usd")])
     return pd.DataFrame(rows), pd.DataFrame(per_path)

@@ -12,10 +12,13 @@ runs the scenarios once, paths kept, and compares them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from simulator.analysis import compare as cmp
 from simulator.analysis.compare import CompareError, Comparison
@@ -23,6 +26,7 @@ from simulator.analysis.variants import backend_used, check_unique_names
 from simulator.inputs.provenance import count_text
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
+from simulator.results.format import format_with_error
 from simulator.results.result import Result
 from simulator.viz.figures import figures_for_comparison, figures_for_result
 from simulator.viz.report_html import (
@@ -85,6 +89,15 @@ def _settings(result: Result, scenario: ResolvedScenario) -> str:
     return f'<dl class="settings">{rows}</dl>'
 
 
+def _with_error(row: pd.Series, stat: str, unit: str, percent: bool) -> str:
+    """A summary statistic with its Monte Carlo error, as the CLI writes it (blank for NaN)."""
+    value = float(row[stat])
+    if math.isnan(value):
+        return ""
+    se = float(row.get(f"{stat}_se", float("nan")))
+    return format_with_error(value, se, unit, percent)
+
+
 def _summary(result: Result, scenario: ResolvedScenario) -> str:
     model = scenario.model
     groups = [("market", "market")] + [("reserve", r.name) for r in model.reserve]
@@ -96,15 +109,24 @@ def _summary(result: Result, scenario: ResolvedScenario) -> str:
         for metric in (m for m in REPORT_METRICS[kind] if m in rows.index):
             r = rows.loc[metric]
             if r.unit == "probability":
-                out.append([metric, "", "", number_cell(r["mean"], percent=True), ""])
+                out.append([metric, "", "", _with_error(r, "mean", "", True), ""])
                 continue
             pct = r.unit == "fraction"
-            cells = [number_cell(float(r[c]), r.unit, percent=pct) for c in ("p5", "p50", "p95")]
+            cells = [_with_error(r, c, r.unit, pct) for c in ("p5", "p50", "p95")]
             out.append([metric, "" if pct else r.unit, *cells])
         if out:
             title = kind if kind == "market" else f"{kind} {entity}"
             parts.append(f"<h4>{escape(title)}</h4>")
             parts.append(html_table(["metric", "unit", "p5", "median", "p95"], out, {2, 3, 4}))
+    if parts:
+        paths = result.meta.get("paths")
+        parts.insert(
+            0,
+            "<p>± is the Monte Carlo standard error of each statistic"
+            + (f" over {int(paths):,} paths" if paths else "")
+            + ": what a rerun with another seed would move it by, typically. It says "
+            "nothing about whether the model's assumptions are right.</p>",
+        )
     return "\n".join(parts)
 
 

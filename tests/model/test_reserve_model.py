@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from simulator.model import reserve as rsv
 
@@ -90,15 +91,36 @@ def test_sell_fraction() -> None:
     assert rsv.sell_fraction(8.0, 400_000.0, 0.25) == (6.0, 300_000.0, 2.0)
 
 
-def test_update_drawdown() -> None:
-    # A new high raises the peak and keeps the maximum drawdown.
-    assert rsv.update_drawdown(120.0, 100.0, 0.125) == (120.0, 0.125)
-    # Value 75 under peak 100: drawdown 1 - 75 / 100 = 0.25 > 0.125 becomes the maximum.
-    assert rsv.update_drawdown(75.0, 100.0, 0.125) == (100.0, 0.25)
-    # Value 96 under peak 128: 1 - 96 / 128 = 0.25 < 0.5 keeps the maximum.
-    assert rsv.update_drawdown(96.0, 128.0, 0.5) == (128.0, 0.5)
-    # A reserve that never had value has no drawdown (and no 0/0).
-    assert rsv.update_drawdown(0.0, 0.0, 0.0) == (0.0, 0.0)
+def test_flow_neutral_drawdown_step() -> None:
+    step = rsv.update_flow_neutral_drawdown
+    # Price up 20 %: position 100 -> 120, no inflow; index 1 x 120 / 100 = 1.2 is a new peak.
+    assert step(120.0, 0.0, 100.0, 1.0, 1.0, 0.125) == (1.2, 1.2, 0.125)
+    # Price down 25 % from the peak: index 1.2 x 90 / 120 = 0.9, drawdown 1 - 0.9 / 1.2 = 0.25.
+    index, peak, dd = step(90.0, 0.0, 120.0, 1.2, 1.2, 0.125)
+    assert (index, peak) == (pytest.approx(0.9), 1.2) and dd == pytest.approx(0.25)
+    # A purchase of 50 at an unchanged price: position 100 -> 150 with inflow 50, no return.
+    assert step(150.0, 50.0, 100.0, 0.8, 1.0, 0.2) == (0.8, 1.0, 0.2)
+    # A sale turns BTC into cash: the position (BTC + cash) is unchanged, so is the index.
+    assert step(100.0, 0.0, 100.0, 0.8, 1.0, 0.2) == (0.8, 1.0, 0.2)
+    # A day that starts with nothing held has no return (and no 0/0).
+    assert step(0.0, 0.0, 0.0, 1.0, 1.0, 0.0) == (1.0, 1.0, 0.0)
+    assert step(40.0, 40.0, 0.0, 1.0, 1.0, 0.0) == (1.0, 1.0, 0.0)
+
+
+def test_sale_of_everything_leaves_no_dust() -> None:
+    # Regression: 0.1 x 3 in floats is 0.30000000000000004, and selling "the rest"
+    # left basis - basis x sell / holdings = ~1e-16 USD, so 0 BTC was "below cost".
+    hold, basis, _ = rsv.scheduled_sale(0.3, 1_000.0, 0.1)
+    hold, basis, _ = rsv.scheduled_sale(hold, basis, 0.1)
+    hold, basis, sold = rsv.scheduled_sale(hold, basis, 0.1)
+    assert (hold, basis) == (0.0, 0.0) and sold > 0.0
+    assert not rsv.below_cost(hold, basis, 50_000.0)
+    # A sale leaving less than one satoshi (1e-8 BTC) sells all of it.
+    assert rsv.scheduled_sale(1.0, 500.0, 1.0 - 4e-9) == (0.0, 0.0, 1.0)
+    # A sell rule's fraction that leaves under a satoshi sells all of it too.
+    assert rsv.sell_fraction(1.5e-8, 7.0, 0.5) == (0.0, 0.0, 1.5e-8)
+    # Leaving one satoshi or more keeps the pro rata rule: 2 sat - 1 sat = 1 sat.
+    assert rsv.sell_fraction(2e-8, 8.0, 0.5) == (1e-8, 4.0, 1e-8)
 
 
 def test_below_cost() -> None:

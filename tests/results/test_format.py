@@ -112,3 +112,25 @@ def test_import_is_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_format_with_error_keeps_the_digits_the_error_allows() -> None:
+    from simulator.results.format import error_digits, format_with_error
+
+    # PDG rule on the three leading digits of the error: 980 -> rounds to 1.0 (two
+    # digits), 934 -> one digit (9,000), 120 -> two digits (0.0012), 410 -> one (4 M).
+    assert error_digits(0.98) == -1 and error_digits(9_340) == 3 and error_digits(0.00123) == -4
+    assert format_with_error(0.2613, 0.0098, percent=True) == "26.1% ± 1.0 pp"
+    assert format_with_error(179_055, 9_340, "USD/BTC") == "179,000 ± 9,000"
+    assert format_with_error(0.0179, 0.00123) == "0.0179 ± 0.0012"
+    # amounts from a million keep the value's suffix on the error
+    assert format_with_error(752.6e6, 2.1e6, "USD") == "752.6 M ± 2.1 M"
+    assert format_with_error(1.2e9, 0.09e9, "USD") == "1.20 bn ± 0.09 bn"
+    assert format_with_error(-77.6e6, 9.1e6, "USD") == "-78 M ± 9 M"
+    # an error below the value's four digits is written plainly
+    assert format_with_error(1.219e9, 1.2e5, "USD") == "1.219 bn ± 120,000"
+    # an error of 0, NaN or inf: the value alone, as format_number writes it
+    assert format_with_error(6_240.0, 0.0, "BTC") == "6,240"
+    assert format_with_error(6_240.0, NAN, "BTC") == "6,240"
+    assert format_with_error(float("inf"), NAN, "USD/BTC") == "inf"
+    assert format_with_error(0.5, 1e-5, percent=True) == "50.00% ± <0.01 pp"

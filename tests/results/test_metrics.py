@@ -139,6 +139,7 @@ def test_views_are_derived_from_the_registry() -> None:
         "holdings_btc",
         "prob_below_cost",
         "max_drawdown",
+        "net_position_usd",
     )
     assert reg.key_metrics("mining") == (
         "btc_mined_per_year_btc",
