@@ -179,9 +179,9 @@ def _problem(cal: Calibration, values: dict[str, float]) -> tuple[str, str] | No
 def checked(cal: Calibration) -> Calibration:
     """Make sure the snippet pastes into a valid scenario.
 
-    An estimate the schema rejects (for example a Student-t fit whose degrees
-    of freedom sit on the bound of 2, which drives sigma and mu out of range)
-    means the model does not fit the window: :class:`ValueError`. A range end
+    An estimate the schema rejects (for example a drift above the schema's
+    5 a year, as the t fit finds on 2013 alone) means the model does not fit
+    the window: :class:`ValueError`. A range end
     that is not finite or not valid is replaced by the point estimate, and a
     comment says so.
 
