@@ -180,7 +180,8 @@ class Sweep:
         The statistic of the heat map.
     table : pandas.DataFrame
         One row per combination: ``scenario`` (variant name), the varied
-        values, ``ENTITY.METRIC.p5/p50/p95`` of the key metrics (only ``p50``,
+        values, ``ENTITY.METRIC.p5/p50/p95`` of the key metrics, each with its
+        Monte Carlo error ``..._se`` (only ``p50``,
         the probability, for ``prob_below_cost``) and of the chosen metric,
         and ``error`` (empty unless the combination failed).
     heatmap : pandas.DataFrame or None
@@ -270,10 +271,18 @@ def _sweep_row(
         stats = metric_stats(got, ref.entity, ref.metric) if isinstance(got, Result) else None
         for s in stat_names:
             row[f"{ref.entity}.{ref.metric}.{s}"] = stats[1][s] if stats else float("nan")
+            row[f"{ref.entity}.{ref.metric}.{s}_se"] = (
+                stats[1][f"{s}_se"] if stats else float("nan")
+            )
     if extra:
-        row[plan.metric.column] = (
-            plan.metric.value(got) if isinstance(got, Result) else float("nan")
+        found = (
+            metric_stats(got, plan.metric.entity, plan.metric.metric)
+            if isinstance(got, Result)
+            else None
         )
+        stat = plan.metric.stat
+        row[plan.metric.column] = found[1][stat] if found else float("nan")
+        row[f"{plan.metric.column}_se"] = found[1][f"{stat}_se"] if found else float("nan")
     row["error"] = "" if isinstance(got, Result) else got
     return row
 

@@ -168,7 +168,12 @@ def _print_sweep(result: Any, plan: Any, file: Path, target: Path) -> None:
     for row in result.table.to_dict("records"):
         cells = [format_number(row[k]) for k in result.keys]
         col = lambda s: f"{ref.entity}.{ref.metric}.{s}"  # noqa: E731
-        cells += [cell(row.get(col(c), float("nan")), unit) for c in cols]
+        cells += [  # the median (or the chosen statistic) with its Monte Carlo error
+            cell(row.get(col(c), float("nan")), unit, row.get(col(c) + "_se", float("nan")))
+            if c in ("p50", stat)
+            else cell(row.get(col(c), float("nan")), unit)
+            for c in cols
+        ]
         table.add_row(*cells, row["error"])
     out.print(table)
     hm = result.heatmap
