@@ -82,6 +82,12 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
     shown = rows.loc[[m for m in RUN_METRICS[kind] if m in rows.index]]
     partial = "defined_share" in shown and bool((shown["defined_share"] < 1).any())
     columns = ("metric", "unit", "p5", "median", "p95") + (("defined",) if partial else ())
+    if partial:
+        table.caption = (
+            "defined: share of paths where the metric is a number; on the others nothing was "
+            "mined, they rank as inf, and a percentile that reaches them reads inf"
+        )
+        table.caption_justify = "left"
     for col in columns:
         right = col not in ("metric", "unit")
         table.add_column(col, justify="right" if right else "left", no_wrap=True)
@@ -208,7 +214,8 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
     out.print(
         f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
         f"{result.meta['start_date']} to {result.meta['end_date']}, "
-        f"{result.meta['seconds']:.1f} s. Inputs: {count_text(c)} "
+        f"{result.meta['seconds']:.1f} s; ± is the Monte Carlo standard error. "
+        f"Inputs: {count_text(c)} "
         f"(btcsim explain {result.meta['file']}).",
         markup=False,
     )

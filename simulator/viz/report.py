@@ -26,7 +26,7 @@ from simulator.analysis.variants import backend_used, check_unique_names
 from simulator.inputs.provenance import count_text
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
-from simulator.results.format import format_with_error
+from simulator.results.format import format_percent, format_with_error
 from simulator.results.result import Result
 from simulator.viz.figures import figures_for_comparison, figures_for_result
 from simulator.viz.report_html import (
@@ -105,19 +105,25 @@ def _summary(result: Result, scenario: ResolvedScenario) -> str:
     parts = []
     for kind, entity in groups:
         rows = result.summary[result.summary.entity == entity].set_index("metric")
+        shown = [m for m in REPORT_METRICS[kind] if m in rows.index]
+        share = rows.loc[shown, "defined_share"] if "defined_share" in rows else None
+        partial = share is not None and bool((share < 1).any())
         out = []
-        for metric in (m for m in REPORT_METRICS[kind] if m in rows.index):
+        for metric in shown:
             r = rows.loc[metric]
+            defined = [format_percent(r["defined_share"]) if r["defined_share"] < 1 else ""]
+            defined = defined if partial else []
             if r.unit == "probability":
-                out.append([metric, "", "", _with_error(r, "mean", "", True), ""])
+                out.append([metric, "", "", _with_error(r, "mean", "", True), "", *defined])
                 continue
             pct = r.unit == "fraction"
             cells = [_with_error(r, c, r.unit, pct) for c in ("p5", "p50", "p95")]
-            out.append([metric, "" if pct else r.unit, *cells])
+            out.append([metric, "" if pct else r.unit, *cells, *defined])
         if out:
             title = kind if kind == "market" else f"{kind} {entity}"
+            headers = ["metric", "unit", "p5", "median", "p95"] + (["defined"] if partial else [])
             parts.append(f"<h4>{escape(title)}</h4>")
-            parts.append(html_table(["metric", "unit", "p5", "median", "p95"], out, {2, 3, 4}))
+            parts.append(html_table(headers, out, {2, 3, 4, 5}))
     if parts:
         paths = result.meta.get("paths")
         parts.insert(
