@@ -15,6 +15,7 @@ import typer
 from simulator.cli import inputs, reference, run
 from simulator.cli.compare import compare_cmd
 from simulator.cli.entry import exit_app
+from simulator.cli.evaluate import evaluate_cmd
 from simulator.cli.history import backtest, calibrate, history_app
 from simulator.cli.report import report_cmd
 from simulator.cli.sweep import sensitivity_cmd, sweep_cmd
@@ -56,6 +57,7 @@ app.registered_commands += reference.app.registered_commands
 app.add_typer(history_app, name="history")
 app.command()(calibrate)
 app.command()(backtest)
+app.command("evaluate")(evaluate_cmd)
 app.command("report")(report_cmd)
 app.command("compare")(compare_cmd)
 app.command("sweep")(sweep_cmd)

@@ -1,1 +1,1 @@
-"""Analysis: many runs compared (compare, sweep, sensitivity), backtests and calibration."""
+"""Analysis: many runs compared (compare, sweep, sensitivity), backtests, calibration, evaluate."""

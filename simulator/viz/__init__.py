@@ -8,6 +8,7 @@ style, number ticks, footnotes and provenance), :mod:`~simulator.viz.timeseries`
 overlays), :mod:`~simulator.viz.entities` (reserve and mining figures),
 :mod:`~simulator.viz.analysis` (tornado, sweep, Sobol),
 :mod:`~simulator.viz.figures` (the ``figures_for_*`` sets and saving),
+:mod:`~simulator.viz.evaluate` (coverage and PIT figures of ``btcsim evaluate``),
 :mod:`~simulator.viz.report` and :mod:`~simulator.viz.report_html` (the HTML report).
 """
 
