@@ -37,6 +37,7 @@ from simulator.analysis.variants import (
 )
 from simulator.analysis.vary import Vary, parse_vary
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
+from simulator.inputs.schema import unread_market_keys
 from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
@@ -88,13 +89,19 @@ def _parse_varies(vary: Sequence[str]) -> list[Vary]:
 
 
 def _check_keys(base: ResolvedScenario, varies: list[Vary], file: str) -> None:
-    """Load ``base`` with each key's first value, reporting an unknown key as ``FILE``'s."""
+    """Load ``base`` with each key's first value; an unknown or unread key is ``FILE``'s error."""
+    models_varied = {v.key.rpartition(".")[0] for v in varies if v.key.endswith(".model")}
     for v in varies:
         try:
-            variant(base, [f"{v.key}={v.texts[0]}"])
+            first = variant(base, [f"{v.key}={v.texts[0]}"])
         except ScenarioError as exc:
             detail = exc.message if exc.key == v.key else f"{exc.key}: {exc.message}"
             raise ScenarioError(file, f"--vary {v.key}", detail) from None
+        if v.key.rpartition(".")[0] in models_varied:
+            continue  # the model is swept too: some combinations read the key
+        for key, model in unread_market_keys(first.model, [v.key]):
+            why = f"the {model} model does not read it: every run would be the same"
+            raise ScenarioError(file, f"--vary {key}", why)
 
 
 def _combos(varies: list[Vary], mode: str) -> list[tuple[int, ...]]:

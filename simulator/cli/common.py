@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +101,27 @@ def run_sets(
     sets += [f"scenario.seed={seed}"] if seed is not None else []
     sets += [f"scenario.horizon_years={years}"] if years is not None else []
     return sets
+
+
+def warn_unread(scenarios: Iterable[Any], overrides: Iterable[str] | None) -> None:
+    """Warn about ``--set`` keys that no chosen market model of a scenario reads.
+
+    ``--set market.network.growth_per_year=0.5`` on a scenario whose network
+    model is ``economic`` is valid but changes nothing.
+    """
+    from simulator.inputs.schema import unread_market_keys
+
+    keys = [text.split("=", 1)[0].strip() for text in overrides or []]
+    said: set[str] = set()
+    for scenario in scenarios:
+        for key, model in unread_market_keys(scenario.model, keys):
+            if key not in said:
+                said.add(key)
+                err.print(
+                    f"warning: --set {key}: the {model} model of {scenario.name} does not read "
+                    "it; it changes nothing (btcsim schema lists what each model reads)",
+                    markup=False,
+                )
 
 
 #: Folders this process has published (for an honest message on Ctrl-C).

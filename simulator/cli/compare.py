@@ -39,6 +39,7 @@ from simulator.cli.common import (
     out,
     plan_output,
     run_sets,
+    warn_unread,
 )
 from simulator.results.format import format_number
 from simulator.results.metrics import DIRECTION_NOTE, PERCENT_UNITS
@@ -90,6 +91,7 @@ def compare_cmd(
     with batch_errors():
         scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in files]
         check_unique_names(scenarios)
+    warn_unread(scenarios, overrides)
     output = plan_output(
         out_dir,
         Path("results") / safe_name("compare_" + "_vs_".join(s.name for s in scenarios)),

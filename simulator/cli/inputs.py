@@ -20,6 +20,7 @@ from simulator.cli.common import (
     out,
     spread,
     user_errors,
+    warn_unread,
 )
 
 if TYPE_CHECKING:
@@ -272,6 +273,7 @@ def explain(
 
     with user_errors():
         scenario = load_scenario(file, overrides or [], facts=facts_files or [])
+    warn_unread([scenario], overrides)
     inputs = list(scenario.inputs.values())
     if as_json:
         emit_json(

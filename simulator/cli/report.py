@@ -26,6 +26,7 @@ from simulator.cli.common import (
     out,
     run_sets,
     user_errors,
+    warn_unread,
 )
 
 
@@ -90,6 +91,7 @@ def report_cmd(
     sets = run_sets(overrides, paths, seed, years)
     with batch_errors():
         scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in files]
+    warn_unread(scenarios, overrides)
     total = sum(s.model.scenario.paths for s in scenarios)
     with path_progress(total, "report", quiet) as advance, batch_errors():
         results, comparison = run_for_report(

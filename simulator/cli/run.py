@@ -33,6 +33,7 @@ from simulator.cli.common import (
     publish,
     run_sets,
     user_errors,
+    warn_unread,
 )
 from simulator.inputs.shipped import BASELINE
 from simulator.results.format import format_percent, format_with_error
@@ -290,6 +291,7 @@ def run(
     with user_errors():
         scenarios = [load_scenario(f, sets, facts=facts_files or []) for f in targets]
         check_unique_names(scenarios)  # each names its own folder
+    warn_unread(scenarios, overrides)
     outputs = _outputs(scenarios, out_dir, overwrite)
     hide = quiet or as_json
 

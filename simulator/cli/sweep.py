@@ -37,6 +37,7 @@ from simulator.cli.common import (
     out,
     plan_output,
     run_sets,
+    warn_unread,
 )
 from simulator.results.format import format_number
 
@@ -82,6 +83,7 @@ def sweep_cmd(
         plan = plan_sweep(
             file, vary, mode=mode, overrides=sets, metric=metric, facts=facts_files or []
         )
+    warn_unread([plan.base], overrides)
     output = plan_output(out_dir, Path("results") / safe_name(f"sweep_{plan.base.name}"), overwrite)
     backend = check_backend(backend, address)
     result, target = run_save_plot(
@@ -239,6 +241,7 @@ def sensitivity_cmd(
     with batch_errors():
         scenario = load_scenario(file, sets, facts=facts_files or [])
         plan = plan_sensitivity(scenario, metric, paths=paths, sobol=sobol)
+    warn_unread([scenario], overrides)
     output = plan_output(
         out_dir, Path("results") / safe_name(f"sensitivity_{scenario.name}"), overwrite
     )

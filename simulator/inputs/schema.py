@@ -16,6 +16,7 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -67,6 +68,7 @@ __all__ = [
     "PRICE_MODEL_FIELDS",
     "NETWORK_MODEL_FIELDS",
     "unused_market_keys",
+    "unread_market_keys",
 ]
 
 
@@ -309,3 +311,30 @@ def unused_market_keys(model: Scenario) -> set[str]:
         for key, chosen_model in chosen.items()
         for name in MARKET_SECTIONS[key].unused(chosen_model)
     }
+
+
+def unread_market_keys(model: Scenario, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Of the dotted ``keys``, the market fields the scenario's chosen models do not read.
+
+    Setting such a key (``--set market.network.growth_per_year=0.5`` with the
+    economic network model) changes nothing, which a user should be told.
+
+    Parameters
+    ----------
+    model : Scenario
+        A validated scenario.
+    keys : iterable of str
+        Dotted keys, e.g. from ``--set`` or ``--vary``.
+
+    Returns
+    -------
+    list of (str, str)
+        Each unread key with the model that ignores it, e.g.
+        ``("market.network.growth_per_year", "economic")``.
+    """
+    unused = unused_market_keys(model)
+    chosen = {
+        "market.price": model.market.price.model,
+        "market.network": model.market.network.model,
+    }
+    return [(k, chosen[k.rpartition(".")[0]]) for k in keys if k in unused]

@@ -87,7 +87,7 @@ def test_csv_paths_cycle_bear_base_bull() -> None:
 
 
 def test_network_follows_price_under_the_economic_model() -> None:
-    path = ROOT / "scenarios" / "network_models" / "economic.toml"
+    path = ROOT / "scenarios" / "baseline.toml"  # the baseline's network is economic
     sets = ("market.network.noise_volatility_per_year=0", "market.network.correlation_with_price=0")
     price, rest = _block(path, 400, sets=sets)
     # Without noise the hashrate is a function of the price path: higher final prices
@@ -171,7 +171,10 @@ def test_inputs_list_only_what_the_models_read() -> None:
     gbm = load_scenario(MODELS / "gbm.toml").inputs
     assert "market.price.volatility_per_year" in gbm
     assert "market.price.degrees_of_freedom" not in gbm  # a t-model field
-    assert "market.network.marginal_efficiency_j_per_th" not in gbm  # an economic-model field
+    assert "market.network.marginal_efficiency_j_per_th" in gbm  # the baseline's economic network
+    growth = load_scenario(ROOT / "scenarios" / "network_models" / "growth.toml").inputs
+    assert "market.network.growth_per_year" in growth
+    assert "market.network.marginal_efficiency_j_per_th" not in growth  # an economic-model field
     power = load_scenario(MODELS / "powerlaw.toml").inputs
     # Inherited from the baseline file but not read by the power law: not an input.
     assert "market.price.expected_return_per_year" not in power
