@@ -23,11 +23,14 @@ above its threshold, at most once every so many days. A mining operation's
 BTC is held, sold, or sold just enough to cover its cash cost; what is kept
 enters its reserve at the cash the state paid for it that day.
 
-Dust: a sale that would leave less than one satoshi (:data:`SATOSHI_BTC`, the
-protocol's smallest unit) sells the whole holding and clears the basis
-exactly. Without this, sales that add up to the holdings in float arithmetic
-leave ~1e-13 BTC and a basis residue of ~1e-15 USD, which made
-``prob_below_cost`` 100 % for a reserve that had sold everything.
+Dust: selling to cover a day's cost pays it exactly (no residue of
+``cash - cash / price * price``, which summed to a ~1e-10 USD cost basis for
+a reserve that never paid anything), and a sale that would leave less than
+one satoshi (:data:`SATOSHI_BTC`, the protocol's smallest unit) sells the
+whole holding and clears the basis exactly. Without this, sales that add up
+to the holdings in float arithmetic leave ~1e-13 BTC and a basis residue of
+~1e-15 USD, which made ``prob_below_cost`` 100 % for a reserve that had sold
+everything.
 
 Drawdown is measured on the time-weighted return of the reserve's position
 (BTC at the day's price plus the cash from its sales), as fund accounting
@@ -101,13 +104,20 @@ def dispose_mined(
     sold : float
         BTC sold [BTC]: none, all, or ``min(btc, cash / price)``.
     paid : float
-        Cash cost not covered by the sales, ``max(cash - sold * price, 0)`` [USD].
+        Cash cost not covered by the sales, ``max(cash - sold * price, 0)`` [USD];
+        exactly 0 when selling to cover covers it (``cash / price * price``
+        differs from ``cash`` in the last bit, and those bits, summed over
+        ten years, were the ~1e-10 USD "cost basis" of a reserve that never
+        paid anything).
     """
     sold = 0.0
     if disposal == SELL_ALL:
         sold = btc
     elif disposal == SELL_TO_COVER:
-        sold = min(btc, cash_usd / price_usd)
+        need = cash_usd / price_usd
+        if need <= btc:  # covered: nothing left to pay (cash - need * price is float dust)
+            return need, 0.0
+        sold = btc
     return sold, max(cash_usd - sold * price_usd, 0.0)
 
 

@@ -148,3 +148,34 @@ sales = [{ date = 2026-01-01, btc = 3000.1 }, { date = 2026-02-01, btc = 3240.2 
         row = _row(result.summary, "treasury", metric)
         assert (row.p5, row.p50, row.p95) == (0.0, 0.0, 0.0), metric
     assert _row(result.summary, "treasury", "prob_below_cost")["mean"] == 0.0  # was 1.0
+
+
+def test_selling_to_cover_leaves_no_cost_dust(tmp_path: Path) -> None:
+    # A 100 MW fleet at 0.01 USD/kWh earns far more than its power costs at 100,000 USD:
+    # selling to cover pays every day's cost, so nothing is uncovered and the reserve's
+    # basis is exactly 0. Regression: cash - (cash / price) x price is a last-bit residue,
+    # and two years of it gave a basis of ~1e-10 USD.
+    text = HEADER.format(paths=50) + """
+[market.price]
+model = "gbm"
+start_usd = 100000
+expected_return_per_year = 0.0
+volatility_per_year = 0.3
+
+[[reserve]]
+name = "treasury"
+holdings_btc = 0
+
+[[mining]]
+name = "plant"
+power_mw = 100
+electricity_usd_per_kwh = 0.01
+disposal = "sell_to_cover"
+reserve = "treasury"
+"""
+    result = simulate(load_scenario(write_scenario(tmp_path, text)))
+    pm = result.path_metrics
+    assert pm is not None
+    assert (pm["plant.uncovered_cash_usd"] == 0.0).all()
+    assert (pm["treasury.cost_basis_usd"] == 0.0).all()
+    assert (pm["treasury.holdings_btc"] > 0).all()
