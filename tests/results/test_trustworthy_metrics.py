@@ -155,7 +155,9 @@ def test_selling_to_cover_leaves_no_cost_dust(tmp_path: Path) -> None:
     # selling to cover pays every day's cost, so nothing is uncovered and the reserve's
     # basis is exactly 0. Regression: cash - (cash / price) x price is a last-bit residue,
     # and two years of it gave a basis of ~1e-10 USD.
-    text = HEADER.format(paths=50) + """
+    text = (
+        HEADER.format(paths=50)
+        + """
 [market.price]
 model = "gbm"
 start_usd = 100000
@@ -173,6 +175,7 @@ electricity_usd_per_kwh = 0.01
 disposal = "sell_to_cover"
 reserve = "treasury"
 """
+    )
     result = simulate(load_scenario(write_scenario(tmp_path, text)))
     pm = result.path_metrics
     assert pm is not None
