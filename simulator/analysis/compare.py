@@ -31,9 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from simulator.analysis.path_outcomes import (
+    HIGHER_IS_BETTER,
+    TIE_TOLERANCE,
+    path_outcomes,
+    prob_beats,
+)
 from simulator.analysis.variants import (
     ALL_METRICS,
     KEY_METRICS,
@@ -53,7 +58,6 @@ from simulator.analysis.variants import (
 )
 from simulator.inputs.scenario import ResolvedScenario
 from simulator.inputs.schema import Scenario
-from simulator.results.metrics import higher_is_better
 from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
@@ -74,14 +78,9 @@ __all__ = [
     "parse_metric",
     "path_outcomes",
     "prob_beats",
+    "TIE_TOLERANCE",
 ]
 
-#: Which direction is better, for the "probability of beating the reference" column: a view
-#: of :attr:`simulator.results.metrics.Metric.higher_is_better`. True: more is better (BTC,
-#: USD value, margin). False: less is better (costs, break-even price, drawdown, probability
-#: of ending below cost). Metrics not listed (the market's price and hashrate, costs that are
-#: a choice of scale) are not scored.
-HIGHER_IS_BETTER: dict[str, bool] = higher_is_better()
 
 #: Inputs that decide the market draws besides the ``market.`` section.
 _MARKET_META = ("scenario.seed", "scenario.start_date", "scenario.horizon_years")
@@ -155,51 +154,6 @@ def inputs_diff(scenarios: Sequence[ResolvedScenario]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _path_column(result: Result, ref: MetricRef) -> np.ndarray | None:
-    pm = result.path_metrics
-    col = f"{ref.entity}.{ref.metric}"
-    if pm is None or col not in pm:
-        return None
-    return np.asarray(pm[col], dtype=np.float64)
-
-
-#: Relative difference below which two paths' values are a tie [-]: far above the
-#: rounding of a ten-year day loop (~1e-13), far below any difference that matters.
-TIE_TOLERANCE = 1e-9
-
-
-def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[float, float]:
-    """Shares of paths on which ``other`` beats ``reference``, and on which they are equal.
-
-    "Beats" follows :data:`HIGHER_IS_BETTER` (ties do not count); NaN for
-    unscored metrics or missing per-path values. Values within
-    :data:`TIE_TOLERANCE` of each other (relative) are a tie: two reserves
-    holding only BTC have the same drawdown, but their flow-neutral indices
-    are computed from different holdings and differ in the 16th digit. Where path counts differ,
-    the common first paths are compared (they share market draws).
-    """
-    higher = HIGHER_IS_BETTER.get(ref.metric)
-    a, b = _path_column(reference, ref), _path_column(other, ref)
-    if a is None or b is None or min(len(a), len(b)) == 0:
-        return float("nan"), float("nan")
-    n = min(len(a), len(b))
-    a, b = a[:n], b[:n]
-    with np.errstate(invalid="ignore"):
-        tied = (a == b) | (np.abs(a - b) <= TIE_TOLERANCE * np.maximum(np.abs(a), np.abs(b)))
-    tied |= np.isnan(a) & np.isnan(b)
-    same = float(tied.mean())
-    if higher is None:
-        return float("nan"), same
-    with np.errstate(invalid="ignore"):
-        better = (b > a if higher else b < a) & ~tied
-    return float(better.mean()), same
-
-
-def prob_beats(reference: Result, other: Result, ref: MetricRef) -> float:
-    """Share of paths on which ``other`` beats ``reference`` (see :func:`path_outcomes`)."""
-    return path_outcomes(reference, other, ref)[0]
-
-
 def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> pd.DataFrame:
     """The comparison frame: key metrics as rows, a column group per scenario.
 
@@ -240,7 +194,7 @@ def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> p
                 row[f"{res.scenario}.diff_p50"] = values.get("p50", float("nan")) - base
                 beats, same = path_outcomes(first, res, ref)
                 row[f"{res.scenario}.prob_beats"] = beats
-                n = res.meta.get("paths", 0)
+                n = min(res.meta.get("paths", 0), first.meta.get("paths", 0))  # paths compared
                 row[f"{res.scenario}.prob_beats_se"] = (
                     math.sqrt(beats * (1 - beats) / n) if n and not math.isnan(beats) else math.nan
                 )

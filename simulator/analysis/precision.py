@@ -11,7 +11,8 @@ target is missed it estimates the paths needed from the error's
     n' = \Big\lceil 1.1\, n \big(\tfrac{\mathrm{se}/|x|}{\text{target}}\big)^2 \Big\rceil,
 
 rounded up to whole blocks of :data:`~simulator.engine.plan.BLOCK_PATHS`
-paths and capped at ``max_paths``, and runs again. Path blocks are seeded by
+paths and capped at ``max_paths`` and at what fits in the memory available
+(:func:`memory_cap`), and runs again. Path blocks are seeded by
 their index, so the first :math:`n` paths of the larger run are those of the
 smaller one: the final result is exactly a plain run with :math:`n'` paths
 and the same seed. (The earlier rounds are run again rather than merged; with
@@ -33,11 +34,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.analysis.variants import MetricRef, variant
+from simulator.engine.memory import available_bytes, estimate_bytes
 from simulator.engine.plan import BLOCK_PATHS
 from simulator.inputs.scenario import ResolvedScenario
 from simulator.results.result import Result
 
-__all__ = ["MARGIN", "Precision", "paths_needed", "relative_se", "run_to_precision"]
+__all__ = [
+    "MARGIN",
+    "Precision",
+    "memory_cap",
+    "paths_needed",
+    "relative_se",
+    "run_to_precision",
+]
 
 #: Safety factor on the paths the 1/sqrt(n) law asks for [-].
 MARGIN = 1.1
@@ -110,6 +119,26 @@ def paths_needed(paths: int, rel: float, target: float, max_paths: int) -> int:
     return min(blocks * BLOCK_PATHS, max_paths)
 
 
+def memory_cap(result: Result, finals: int = 64) -> int | None:
+    """Most whole blocks of paths whose run fits in the memory available now, or None.
+
+    Sized like the engine's own check (:func:`simulator.engine.memory.estimate_bytes`)
+    from the recorded series and output days of ``result``; ``finals`` is a
+    generous bound on the horizon values kept per path.
+    """
+    have = available_bytes()
+    if have is None:
+        return None
+    p = result.percentiles
+    series = len(result.variables) or p.groupby(["entity", "variable"]).ngroups
+    days = int(p["date"].nunique())
+    per_block = estimate_bytes(series, days, finals, BLOCK_PATHS) - estimate_bytes(
+        series, days, finals, 0
+    )
+    blocks = (have - estimate_bytes(series, days, finals, 0)) // max(per_block, 1)
+    return int(max(blocks, 1)) * BLOCK_PATHS
+
+
 def run_to_precision(
     scenario: ResolvedScenario,
     ref: MetricRef,
@@ -155,10 +184,15 @@ def run_to_precision(
         if paths >= max_paths:
             why = f"the cap of {max_paths:,} paths (--max-paths)"
             break
+        fits = memory_cap(result)
+        if fits is not None and paths >= fits:
+            why = f"memory: about {fits:,} paths fit now (use a coarser --freq)"
+            break
         if rounds >= MAX_ROUNDS:
             why = f"{MAX_ROUNDS} rounds"
             break
-        paths = paths_needed(paths, rel, target, max_paths)
+        cap = max_paths if fits is None else min(max_paths, max(fits, paths))
+        paths = paths_needed(paths, rel, target, cap)
         if note is not None:
             note(f"{ref.label}: relative se {rel:.2%} > {target:.2%}; running {paths:,} paths")
         current = variant(scenario, [f"scenario.paths={paths}"])

@@ -86,7 +86,8 @@ def _summary_table(result: Any, entity: str, kind: str) -> Table:
     if partial:
         table.caption = (
             "defined: share of paths where the metric is a number; on the others nothing was "
-            "mined, they rank as inf, and a percentile that reaches them reads inf"
+            "mined (over the horizon, or on its last day for the break-even price), they rank "
+            "as inf, and a percentile that reaches them reads inf"
         )
         table.caption_justify = "left"
     for col in columns:
@@ -265,8 +266,9 @@ def run(
         ),
     ] = None,
     max_paths: Annotated[
-        int, typer.Option(help="Cap on the paths --precision may run.", min=1)
-    ] = 200_000,
+        int | None,
+        typer.Option(help="Cap on the paths --precision may run (default 200,000).", min=1),
+    ] = None,
 ) -> None:
     """Run scenarios and print a summary per reserve and mining operation.
 
@@ -284,6 +286,8 @@ def run(
     backend = check_backend(backend, address)
     if precision is not None and not 0 < precision < 1:
         fail(f"--precision: expected a relative standard error between 0 and 1 (got {precision})")
+    if max_paths is not None and precision is None:
+        fail("--max-paths: needs --precision (the relative standard error to reach)")
     if precision_metric is not None and precision is None:
         fail("--precision-metric: needs --precision (the relative standard error to reach)")
     sets = run_sets(overrides, paths, seed, years)
@@ -309,8 +313,9 @@ def run(
     if precision is None:
         results = [one(s) for s in scenarios]  # every run first: a failure writes nothing
     else:
+        cap = 200_000 if max_paths is None else max_paths
         results = [
-            _run_to_precision(s, one, precision, precision_metric, max_paths, hide)
+            _run_to_precision(s, one, precision, precision_metric, cap, hide)
             for s in scenarios
         ]
     summaries = [

@@ -90,36 +90,19 @@ Bools = npt.NDArray[np.bool_]
 
 MARKET_VARS = ("price_usd", "network_hashrate_ehs", "difficulty")
 MINING_VARS = (
-    "btc_per_day",
-    "btc_mined_btc",
-    "network_share",
-    "hashprice_usd_per_ph_day",
-    "breakeven_price_usd",
-    "margin_usd",
-)
+    "btc_per_day", "btc_mined_btc", "network_share", "hashprice_usd_per_ph_day",
+    "breakeven_price_usd", "margin_usd",
+)  # fmt: skip
 RESERVE_VARS = ("holdings_btc", "value_usd", "cost_basis_usd", "below_cost")
 MINING_FINALS = (
-    "btc_mined_btc",
-    "revenue_usd",
-    "energy_cost_usd",
-    "other_opex_usd",
-    "btc_sold_btc",
-    "btc_kept_btc",
-    "uncovered_cash_usd",
-    "days_running",
-    "mean_network_share",
+    "btc_mined_btc", "revenue_usd", "energy_cost_usd", "other_opex_usd", "btc_sold_btc",
+    "btc_kept_btc", "uncovered_cash_usd", "days_running", "mean_network_share",
     "breakeven_price_usd",
-)
+)  # fmt: skip
 RESERVE_FINALS = (
-    "holdings_btc",
-    "value_usd",
-    "cost_basis_usd",
-    "max_drawdown",
-    "btc_bought_btc",
-    "usd_spent_usd",
-    "btc_sold_btc",
-    "usd_received_usd",
-)
+    "holdings_btc", "value_usd", "cost_basis_usd", "max_drawdown", "btc_bought_btc",
+    "usd_spent_usd", "btc_sold_btc", "usd_received_usd",
+)  # fmt: skip
 # Column widths, and each column's index looked up by its name in the tuples above.
 N_MARKET, NV_M, NV_R = len(MARKET_VARS), len(MINING_VARS), len(RESERVE_VARS)
 NF_M, NF_R = len(MINING_FINALS), len(RESERVE_FINALS)

@@ -68,6 +68,7 @@ __all__ = [
     "scheduled_sale",
     "sell_rule_due",
     "sell_fraction",
+    "COST_TOLERANCE",
     "SATOSHI_BTC",
     "update_flow_neutral_drawdown",
     "below_cost",
@@ -78,6 +79,9 @@ HOLD, SELL_ALL, SELL_TO_COVER = 0, 1, 2
 #: "Last sale day" of a sell rule that has not sold yet [day]: far enough back
 #: that any minimum gap has passed.
 NEVER_SOLD_DAY = -(10**18)
+#: Relative difference below which two USD amounts reached by different sums are
+#: the same amount [-] (far above float rounding, ~1e-13, far below any real loss).
+COST_TOLERANCE = 1e-9
 #: One satoshi [BTC]: a sale leaving less than this sells the whole holding.
 SATOSHI_BTC = 1.0 / SAT_PER_BTC
 
@@ -279,5 +283,10 @@ def update_flow_neutral_drawdown(
 
 @njit(cache=True, nogil=True)
 def below_cost(holdings_btc: float, basis_usd: float, price_usd: float) -> bool:
-    """Whether the reserve's value, holdings [BTC] * price [USD/BTC], is below its basis [USD]."""
-    return holdings_btc * price_usd < basis_usd
+    """Whether the reserve's value, holdings [BTC] * price [USD/BTC], is below its basis [USD].
+
+    Below by more than :data:`COST_TOLERANCE` of the basis: at a constant
+    price the basis of BTC bought is the same amount as their value, summed
+    in another order, and the last bits must not decide "below cost".
+    """
+    return holdings_btc * price_usd < basis_usd * (1.0 - COST_TOLERANCE)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
     "AMOUNT_UNITS",
@@ -170,14 +171,19 @@ def format_percent(fraction: float, digits: int = 1) -> str:
     return f"{fraction:.{digits}%}"
 
 
+def _round_at(x: float, k: int) -> float:
+    """``x`` rounded half away from zero at the decimal digit ``10**k`` (in decimal, not binary)."""
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(k), rounding=ROUND_HALF_UP))
+
+
 def error_digits(se: float) -> int:
     """Decimal exponent of the last digit to keep of a standard error ``se`` > 0 (PDG rule).
 
     ``0.0098`` -> -3 (shown ``0.010``), ``9340`` -> 3 (``9,000``), ``0.0123`` -> -3
     (``0.012``).
     """
-    e = math.floor(math.log10(se))
-    top = int(se / 10.0 ** (e - 2))  # the three highest digits, 100..999
+    mantissa, exponent = f"{se:.2e}".split("e")  # decimal digits: 0.95 is "9.50e-01"
+    top, e = int(mantissa.replace(".", "")), int(exponent)  # the three highest digits
     if top >= 950:
         return e - 0  # 950-999 -> 1000 with two significant digits: last digit at e
     if top >= 355:
@@ -193,8 +199,10 @@ def format_with_error(value: float, se: float, unit: str = "", percent: bool = F
     value : float
         The estimate (a fraction when ``percent``).
     se : float
-        Its standard error, same unit; NaN, inf or 0 give the value alone
-        (as :func:`format_number` / :func:`format_percent` write it).
+        Its standard error, same unit; NaN (unknown) or 0 give the value
+        alone (as :func:`format_number` / :func:`format_percent` write it),
+        inf gives ``"± inf"`` (a percentile whose rank band reaches paths
+        where the metric is undefined).
     unit : str
         As for :func:`format_number`; amounts from one million write the
         error with the value's suffix (``"752.6 M ± 4.1 M"``).
@@ -206,15 +214,15 @@ def format_with_error(value: float, se: float, unit: str = "", percent: bool = F
     str
     """
     x, s = float(value), float(se)
+    if math.isfinite(x) and s == math.inf:  # a percentile next to undefined paths
+        plain = format_percent(x) if percent else format_number(x, unit)
+        return f"{plain} ± inf"
     if not math.isfinite(x) or not math.isfinite(s) or s <= 0:
         return format_percent(x) if percent and not math.isinf(x) else format_number(x, unit)
     if percent:
         x, s = 100.0 * x, 100.0 * s
     k = error_digits(s)
-    step = 10.0**k
-    s_r, x_r = round(s / step) * step, round(x / step) * step
-    if s_r >= 10.0 ** (k + 2):  # rounding carried a digit (950 -> 1,000): keep two
-        k += 1
+    s_r, x_r = _round_at(s, k), _round_at(x, k)
     decimals = max(0, -k)
     if percent:
         if decimals > 2:  # an error under 0.01 pp: two decimals say all there is to say

@@ -116,7 +116,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "prob_below_cost", "probability", "reserve", False,
-        "Share of paths whose value ends below the cost basis.",
+        "Share of paths whose value ends below the cost basis (by more than a relative 1e-9).",
         probability=True, in_run_table=True, key=2,
     ),
     Metric(
@@ -145,7 +145,8 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "net_position_usd", "USD", "reserve", True,
         "The whole position: value at the horizon + USD received from sales - USD "
-        "spent on purchases (mining costs are in the operation's metrics).",
+        "spent on purchases - cash paid for the mined BTC it kept (the feeding "
+        "operations' uncovered costs).",
         in_run_table=True, key=4,
     ),
     Metric(
@@ -155,7 +156,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "prob_net_loss", "probability", "reserve", False,
-        "Share of paths whose net gain is below 0.",
+        "Share of paths whose net gain is below 0 (by more than a relative 1e-9).",
         probability=True, in_run_table=True,
     ),
     Metric(

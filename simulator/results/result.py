@@ -1,7 +1,9 @@
 """Result: tidy percentile and summary frames, resolved inputs, and saving.
 
 ``Result.percentiles`` has one row per (scenario, entity, variable, date)
-with p5, p25, p50, p75, p95 and the mean across paths. ``Result.summary`` has
+with p5, p25, p50, p75, p95 and the mean across all paths, and the share of
+paths on which the variable is a number (``defined_share``; a day's break-even
+price is undefined where the fleet mined nothing). ``Result.summary`` has
 one row per (scenario, entity, metric) at the horizon with p5, p50, p95 and
 the mean, their Monte Carlo standard errors (``p5_se`` ... ``mean_se``) and
 the share of paths on which the metric is defined (a probability is
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.results.outputs import IfExists, publish_folder
-from simulator.results.stats import path_stats, percentiles_and_mean
+from simulator.results.stats import defined_share, path_stats, percentiles_and_mean
 
 if TYPE_CHECKING:
     from simulator.inputs.fact_registry import FactRegistry
@@ -56,8 +58,9 @@ def percentile_frame(
     the GIL); the result does not depend on it.
     """
 
-    def one(v: int) -> tuple[np.ndarray, np.ndarray]:
-        return percentiles_and_mean(out[v], PERCENTILES, axis=1)
+    def one(v: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        pct, mean = percentiles_and_mean(out[v], PERCENTILES, axis=1)
+        return pct, mean, defined_share(out[v], axis=1)
 
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -65,13 +68,14 @@ def percentile_frame(
     else:
         stats = [one(v) for v in range(len(variables))]
     frames = []
-    for (entity, variable), (pct, mean) in zip(variables, stats, strict=True):
+    for (entity, variable), (pct, mean, share) in zip(variables, stats, strict=True):
         frame = pd.DataFrame({f"p{q}": pct[i] for i, q in enumerate(PERCENTILES)})
         frame.insert(0, "date", dates)
         frame.insert(0, "variable", variable)
         frame.insert(0, "entity", entity)
         frame.insert(0, "scenario", scenario)
         frame["mean"] = mean
+        frame["defined_share"] = share
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

@@ -42,7 +42,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Stats", "interpolate_sorted", "percentiles_and_mean", "path_stats"]
+__all__ = [
+    "Stats",
+    "defined_share",
+    "interpolate_sorted",
+    "percentiles_and_mean",
+    "path_stats",
+]
 
 
 class Stats(NamedTuple):
@@ -106,6 +112,12 @@ def percentiles_and_mean(
     with np.errstate(invalid="ignore"):
         mean = np.asarray(x.mean(axis=axis, dtype=np.float64))
     return pct, mean
+
+
+def defined_share(x: np.ndarray, axis: int) -> np.ndarray:
+    """Share of values along ``axis`` that are finite numbers [-]."""
+    x = np.asarray(x)
+    return np.asarray(np.count_nonzero(np.isfinite(x), axis=axis) / x.shape[axis])
 
 
 def path_stats(values: np.ndarray, q: tuple[int, ...], probability: bool = False) -> Stats:

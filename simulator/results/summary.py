@@ -21,10 +21,16 @@ import pandas as pd
 from simulator.engine.kernel import MINING_FINALS
 from simulator.engine.plan import Plan
 from simulator.inputs.schema import Scenario
+from simulator.model.reserve import COST_TOLERANCE
 from simulator.results.metrics import metric
 from simulator.results.result import summary_rows
 
 __all__ = ["summary_and_path_metrics"]
+
+
+def _feeds(op: Any, reserve: str) -> bool:
+    """Whether mining operation ``op`` credits the BTC it keeps to ``reserve``."""
+    return op.reserve == reserve and op.disposal != "sell_all"
 
 
 def _per_btc(cost_usd: Any, btc: np.ndarray) -> np.ndarray:
@@ -77,12 +83,21 @@ def summary_and_path_metrics(
     for r, res in enumerate(model.reserve):
         e = res.name
         value, basis = fr[(e, "value_usd")], fr[(e, "cost_basis_usd")]
-        net = value + fr[(e, "usd_received_usd")] - fr[(e, "usd_spent_usd")]
-        gain = net - float(plan.reserves.hold0[r]) * start_usd
+        received, spent = fr[(e, "usd_received_usd")], fr[(e, "usd_spent_usd")]
+        # cash the state paid for mined BTC this reserve kept (the feeding operations'
+        # uncovered costs, which the kernel adds to this reserve's basis)
+        mining_paid = sum(
+            (fm[(op.name, "uncovered_cash_usd")] for op in model.mining if _feeds(op, e)),
+            start=np.zeros(final.shape[1:]),
+        )
+        start_value = float(plan.reserves.hold0[r]) * start_usd
+        net = value + received - spent - mining_paid
+        gain = net - start_value
+        scale = start_value + spent + received + mining_paid + np.abs(value)
         add(e, "holdings_btc", fr[(e, "holdings_btc")])
         add(e, "value_usd", value)
         add(e, "cost_basis_usd", basis)
-        add(e, "prob_below_cost", (value < basis).astype(float))
+        add(e, "prob_below_cost", (value < basis * (1 - COST_TOLERANCE)).astype(float))
         add(e, "max_drawdown", fr[(e, "max_drawdown")])
         add(e, "btc_bought_btc", fr[(e, "btc_bought_btc")])
         add(e, "usd_spent_usd", fr[(e, "usd_spent_usd")])
@@ -90,7 +105,7 @@ def summary_and_path_metrics(
         add(e, "usd_received_usd", fr[(e, "usd_received_usd")])
         add(e, "net_position_usd", net)
         add(e, "net_gain_usd", gain)
-        add(e, "prob_net_loss", (gain < 0).astype(float))
+        add(e, "prob_net_loss", (gain < -COST_TOLERANCE * scale).astype(float))
         if bench:
             add(e, "value_share_of_benchmark", value / bench)
     for i, op in enumerate(model.mining):

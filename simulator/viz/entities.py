@@ -121,6 +121,7 @@ def mining_figure(result: Result, operation: str) -> Figure:
         (
             f"Bands: spread of {paths_note(result)} (red and green series: 25-75 %). "
             "Break-even = cash cost (energy + other opex) per BTC mined that day."
+            + _undefined_note(result, operation)
             + (
                 ""
                 if split is not None
@@ -135,6 +136,19 @@ def mining_figure(result: Result, operation: str) -> Figure:
     fig.suptitle(f"{result.scenario}: mining by {operation}, {span(result)}")
     add_footnote(fig, notes)
     return fig
+
+
+def _undefined_note(result: Result, operation: str) -> str:
+    """Footnote text when the break-even price is undefined (nothing mined) on some paths."""
+    p = result.percentiles
+    rows = p[(p.entity == operation) & (p.variable == "breakeven_price_usd")]
+    if "defined_share" not in rows or rows.empty or (rows["defined_share"] >= 1).all():
+        return ""
+    worst = 1.0 - float(rows["defined_share"].min())
+    return (
+        f" On up to {worst:.0%} of paths a day mined nothing (shut down): its break-even "
+        "is undefined and counts as infinite, so a band stops where it reaches those paths."
+    )
 
 
 # ----------------------------------------------------------------- reserve

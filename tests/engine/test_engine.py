@@ -142,7 +142,9 @@ def test_run_cli_json_and_files(tmp_path: Path) -> None:
         "p75",
         "p95",
         "mean",
+        "defined_share",
     ]
+    assert ((frame.defined_share >= 0) & (frame.defined_share <= 1)).all()
     known = frame.dropna(subset=["p5", "p50", "p95"])  # break-even is undefined before the ramp
     assert len(known) > 0.9 * len(frame)
     assert (known.p5 <= known.p50).all() and (known.p50 <= known.p95).all()

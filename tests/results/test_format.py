@@ -134,3 +134,15 @@ def test_format_with_error_keeps_the_digits_the_error_allows() -> None:
     assert format_with_error(6_240.0, NAN, "BTC") == "6,240"
     assert format_with_error(float("inf"), NAN, "USD/BTC") == "inf"
     assert format_with_error(0.5, 1e-5, percent=True) == "50.00% ± <0.01 pp"
+
+
+def test_format_with_error_at_the_rule_boundaries() -> None:
+    from simulator.results.format import format_with_error
+
+    # Regression: the leading digits were taken in binary (0.95 / 0.001 = 949.99...),
+    # so 0.95 kept one digit (0.9) instead of rounding up to 1.0 with two.
+    assert format_with_error(2.0, 0.95) == "2.0 ± 1.0"
+    assert format_with_error(10.0, 0.0355) == "10.00 ± 0.04"  # 355: one digit
+    assert format_with_error(10.0, 0.0354) == "10.000 ± 0.035"  # 354: two digits
+    # an infinite error (the rank band reaches undefined paths) is shown, not hidden
+    assert format_with_error(3.0, float("inf")) == "3 ± inf"
