@@ -63,6 +63,7 @@ def test_precision_bad_input_is_one_line(tmp_path: Path) -> None:
     for extra, message in [
         (["--precision", "1.5"], "--precision: expected a relative standard error between 0 and 1"),
         (["--precision-metric", "treasury.value_usd"], "--precision-metric: needs --precision"),
+        (["--max-paths", "5000"], "--max-paths: needs --precision"),
         (["--precision", "0.1", "--precision-metric", "nobody.value_usd"],
          "--precision-metric: nobody.value_usd: no reserve or mining operation named 'nobody'"),
     ]:  # fmt: skip
