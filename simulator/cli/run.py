@@ -315,8 +315,7 @@ def run(
     else:
         cap = 200_000 if max_paths is None else max_paths
         results = [
-            _run_to_precision(s, one, precision, precision_metric, cap, hide)
-            for s in scenarios
+            _run_to_precision(s, one, precision, precision_metric, cap, hide) for s in scenarios
         ]
     summaries = [
         (result, publish(result, output, _figures(result) if plot else None))
