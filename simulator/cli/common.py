@@ -106,16 +106,24 @@ def run_sets(
 
 
 def warn_unread(scenarios: Iterable[Any], overrides: Iterable[str] | None) -> None:
-    """Warn about ``--set`` keys that no chosen market model of a scenario reads.
+    """Warn about market keys that no chosen model of a scenario reads.
 
-    ``--set market.network.growth_per_year=0.5`` on a scenario whose network
-    model is ``economic`` is valid but changes nothing.
+    ``--set market.network.growth_per_year=0.5``, or the same key written in
+    the scenario file itself, on a scenario whose network model is
+    ``economic`` is valid but changes nothing.
     """
+    from simulator.inputs.scenario import unread_file_keys
     from simulator.inputs.schema import unread_market_keys
 
     keys = [text.split("=", 1)[0].strip() for text in overrides or []]
     said: set[str] = set()
     for scenario in scenarios:
+        for key, model in unread_file_keys(scenario):
+            err.print(
+                f"warning: {scenario.path}: {key}: the {model} model does not read it; it "
+                "changes nothing (btcsim schema lists what each model reads)",
+                markup=False,
+            )
         for key, model in unread_market_keys(scenario.model, keys):
             if key not in said:
                 said.add(key)

@@ -243,6 +243,7 @@ def validate(
             bad += 1
             continue
         out.print(f"OK {path} ({scenario.name}: {_count_line(scenario)})", markup=False)
+        warn_unread([scenario], None)
     if bad:
         raise typer.Exit(code=2)
 

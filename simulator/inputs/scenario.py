@@ -46,14 +46,16 @@ from simulator.inputs.scenario_files import (
     parse_override,
     read_merged,
 )
-from simulator.inputs.schema import Scenario, unused_market_keys
+from simulator.inputs.schema import Scenario, unread_market_keys, unused_market_keys
 from simulator.inputs.schema_types import RATE_ERRORS
 from simulator.inputs.shipped import find_scenario
 from simulator.inputs.start_from import apply_start_from
+from simulator.inputs.toml_files import decode_text, parse_toml, read_file_bytes
 from simulator.model import protocol as _p
 from simulator.model.units import unit_for
 
 __all__ = [
+    "unread_file_keys",
     "ScenarioError",
     "PROVENANCES",
     "ResolvedInput",
@@ -352,3 +354,26 @@ def load_scenario(
     if extra:
         data[FACTS_KEY] = list(dict.fromkeys([*data.get(FACTS_KEY, []), *extra]))
     return resolve(data, str(path), registry, sets)
+
+
+def unread_file_keys(scenario: ResolvedScenario) -> list[tuple[str, str]]:
+    """Market keys the scenario's own file writes that its chosen models do not read.
+
+    Only the file itself counts, not what it inherits with ``extends``: a
+    price-model variant of the baseline inherits the baseline's GBM drift
+    without writing it. Returns ``(key, model)`` pairs, e.g.
+    ``("market.network.growth_per_year", "economic")``; none if the file
+    cannot be read again.
+    """
+    path = Path(scenario.path)
+    try:
+        data = parse_toml(decode_text(read_file_bytes(path, scenario.path), scenario.path), "")
+    except (ScenarioError, OSError, ValueError):
+        return []
+    market = data.get("market")
+    keys = []
+    for section in ("price", "network"):
+        table = market.get(section) if isinstance(market, dict) else None
+        if isinstance(table, dict):
+            keys += [f"market.{section}.{name}" for name in table]
+    return unread_market_keys(scenario.model, keys)

@@ -41,3 +41,21 @@ def test_vary_of_an_unread_key_is_refused(tmp_path: Path) -> None:
     # Swept together with the model, some combinations read it: allowed.
     both = [*args, "--vary", "market.network.model=growth,economic", "--out", str(tmp_path / "t")]
     assert runner.invoke(app, both).exit_code == 0
+
+
+def test_unread_key_written_in_the_file_warns_but_inherited_ones_do_not(tmp_path: Path) -> None:
+    mine = tmp_path / "g.toml"
+    mine.write_text(
+        f'extends = "{BASELINE}"\n[scenario]\nname = "g"\n'
+        "[market.network]\ngrowth_per_year = 0.3\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(mine)])
+    assert result.exit_code == 0, result.output
+    assert "market.network.growth_per_year: the economic model does not read it" in (
+        result.output.replace("\n", " ")
+    )
+    # The power-law variant inherits the baseline's GBM drift without writing it: no warning.
+    shipped = PROJECT / "scenarios" / "price_models" / "powerlaw.toml"
+    quiet = runner.invoke(app, ["validate", str(shipped)])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
