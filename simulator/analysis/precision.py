@@ -177,7 +177,7 @@ def run_to_precision(
     rounds, why = 1, ""
     while True:
         if math.isnan(rel):
-            why = "its standard error is undefined (a value of 0, inf or NaN)"
+            why = "an undefined standard error (the statistic is 0, inf or NaN)"
             break
         if rel <= target:
             break

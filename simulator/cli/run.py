@@ -272,7 +272,7 @@ def run(
 ) -> None:
     """Run scenarios and print a summary per reserve and mining operation.
 
-    Every figure carries its Monte Carlo standard error (179,000 ± 9,000; 26.1% ± 1.0 pp).
+    Every figure carries its Monte Carlo standard error (199,000 ± 11,000; 25.6% ± 1.0 pp).
 
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
 

@@ -225,7 +225,7 @@ def format_with_error(value: float, se: float, unit: str = "", percent: bool = F
     s_r, x_r = _round_at(s, k), _round_at(x, k)
     decimals = max(0, -k)
     if percent:
-        if decimals > 2:  # an error under 0.01 pp: two decimals say all there is to say
+        if s < 0.005:  # an error under 0.01 pp: two decimals say all there is to say
             return f"{x:.2f}% ± <0.01 pp"
         return f"{x_r:.{decimals}f}% ± {s_r:.{decimals}f} pp"
     text = format_number(x_r, unit)

@@ -146,8 +146,9 @@ def _undefined_note(result: Result, operation: str) -> str:
         return ""
     worst = 1.0 - float(rows["defined_share"].min())
     return (
-        f" On up to {worst:.0%} of paths a day mined nothing (shut down): its break-even "
-        "is undefined and counts as infinite, so a band stops where it reaches those paths."
+        f" On up to {worst:.0%} of paths a day mined nothing (not yet online, or shut down): "
+        "its break-even is undefined and counts as infinite, so a band stops where it "
+        "reaches those paths."
     )
 
 

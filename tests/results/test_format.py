@@ -146,3 +146,7 @@ def test_format_with_error_at_the_rule_boundaries() -> None:
     assert format_with_error(10.0, 0.0354) == "10.000 ± 0.035"  # 354: two digits
     # an infinite error (the rank band reaches undefined paths) is shown, not hidden
     assert format_with_error(3.0, float("inf")) == "3 ± inf"
+    # Regression: errors of 0.01-0.035 pp printed as "< 0.01 pp"
+    assert format_with_error(0.9695, 0.00033, percent=True) == "96.950% ± 0.033 pp"
+    assert format_with_error(0.0102, 0.000145, percent=True) == "1.020% ± 0.015 pp"
+    assert format_with_error(0.5, 0.00004, percent=True) == "50.00% ± <0.01 pp"
