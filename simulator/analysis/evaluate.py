@@ -203,8 +203,9 @@ def plan_origins(frame: pd.DataFrame, config: EvaluateConfig) -> list[Origin]:
             origins.append(Origin(day, first, scored))
         day += dt.timedelta(days=config.step_days)
     if not origins:
+        key = "--from" if config.first >= end else "--horizons"
         raise EvaluateError(
-            "--horizons",
+            key,
             f"no origin from {config.first} has origin + {config.horizons[0]} days on or before "
             f"{end} (--to, or the file's last day)",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -150,12 +151,17 @@ def _run_to_precision(
     from simulator.analysis.precision import run_to_precision
     from simulator.analysis.variants import default_metric, parse_metric
     from simulator.inputs.errors import ScenarioError
+    from simulator.results.metrics import metric
 
     model = scenario.model
     try:
         ref = default_metric(model) if metric_text is None else parse_metric(metric_text, model)
     except ScenarioError as exc:  # parse_metric speaks of --metric
         fail(str(exc).replace("--metric", "--precision-metric", 1))
+    if metric(ref.metric).probability:  # a share of paths: only its mean exists
+        if metric_text is not None and metric_text.rsplit(".", 1)[-1] in ("p5", "p95"):
+            fail(f"--precision-metric: {ref.metric} is a probability: it has a mean, no p5/p95")
+        ref = dataclasses.replace(ref, stat="mean")
     if max_paths < model.scenario.paths:
         fail(f"--max-paths: {max_paths:,} is below the run's {model.scenario.paths:,} paths")
 

@@ -28,6 +28,8 @@ def test_small_real_run_writes_the_folder_and_figures(
     assert "price: out-of-sample forecasts of the close, 4y window" in result.output
     assert "network: out-of-sample forecasts of the 7-day mean hashrate" in result.output
     assert "5 origins 2023-01-01..2024-04-25 every 120 days" in result.output
+    # five origins are too few to judge coverage by, and the run says so
+    assert "warning: only 5 origin(s): coverage and CRPS from so few forecasts" in result.output
     files = {p.name for p in out.iterdir()}
     assert files == {"scores.csv", "forecasts.csv", "failures.csv", "manifest.json",
                      "coverage.png", "pit_price.png", "pit_network.png"}  # fmt: skip

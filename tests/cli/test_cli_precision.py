@@ -64,6 +64,8 @@ def test_precision_bad_input_is_one_line(tmp_path: Path) -> None:
         (["--precision", "1.5"], "--precision: expected a relative standard error between 0 and 1"),
         (["--precision-metric", "treasury.value_usd"], "--precision-metric: needs --precision"),
         (["--max-paths", "5000"], "--max-paths: needs --precision"),
+        (["--precision", "0.1", "--precision-metric", "treasury.prob_below_cost.p5"],
+         "--precision-metric: prob_below_cost is a probability: it has a mean, no p5/p95"),
         (["--precision", "0.1", "--precision-metric", "nobody.value_usd"],
          "--precision-metric: nobody.value_usd: no reserve or mining operation named 'nobody'"),
     ]:  # fmt: skip
