@@ -277,23 +277,41 @@ def publish(
         assert figures is not None
         return [p.name for p in write_figures(figures(), folder)]
 
+    return publish_with(
+        output,
+        lambda: saveable.save(
+            output.folder,
+            command_line(),
+            if_exists=output.if_exists,
+            extra=None if figures is None else extra,
+            label=output.label,
+            **save,
+        ),
+    )
+
+
+def publish_with(output: Output, write: Callable[[], str | Path]) -> Path:
+    """Run ``write``, which publishes ``output``'s folder, and report it as every command does.
+
+    A write error exits with one line ("nothing written"); the folder is
+    remembered for an honest message on Ctrl-C, and a default folder that
+    was taken gets a ``note:`` naming the next free one written instead.
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
     try:
         with user_errors():
-            folder = saveable.save(
-                output.folder,
-                command_line(),
-                if_exists=output.if_exists,
-                extra=None if figures is None else extra,
-                label=output.label,
-                **save,
-            )
+            folder = Path(write())
     except OSError as exc:
         fail(f"{output.label}: cannot write ({exc.strerror or exc}); nothing written")
         raise AssertionError from None  # unreachable: fail exits
     PUBLISHED.append(folder)
-    if Path(folder) != output.folder:
+    if folder != output.folder:
         err.print(f"note: {output.folder} holds an earlier result; wrote {folder}", markup=False)
-    return Path(folder)
+    return folder
 
 
 def write_figures(figures: dict[str, Any], target: Path) -> list[Path]:

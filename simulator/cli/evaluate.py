@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from simulator.cli.common import (
-    PUBLISHED,
     BackendOpt,
     OverwriteOpt,
     QuietOpt,
@@ -26,6 +25,7 @@ from simulator.cli.common import (
     new_table,
     out,
     plan_output,
+    publish_with,
     user_errors,
 )
 from simulator.inputs.errors import did_you_mean
@@ -212,16 +212,9 @@ def _save(ev: Any, folder: Any, plot: bool, history: Path) -> Path:
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
-    try:
-        with user_errors():
-            written = publish_folder(folder.folder, write, folder.if_exists, folder.label)
-    except OSError as exc:
-        fail(f"{folder.label}: cannot write ({exc.strerror or exc}); nothing written")
-        raise AssertionError from None  # unreachable: fail exits
-    PUBLISHED.append(written)
-    if Path(written) != folder.folder:
-        err.print(f"note: {folder.folder} holds an earlier result; wrote {written}", markup=False)
-    return Path(written)
+    return publish_with(
+        folder, lambda: publish_folder(folder.folder, write, folder.if_exists, folder.label)
+    )
 
 
 def evaluate_cmd(

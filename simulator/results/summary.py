@@ -21,16 +21,11 @@ import pandas as pd
 from simulator.engine.kernel import MINING_FINALS
 from simulator.engine.plan import Plan
 from simulator.inputs.schema import Scenario
-from simulator.model.reserve import COST_TOLERANCE
+from simulator.model.reserve import COST_TOLERANCE, SELL_ALL
 from simulator.results.metrics import metric
 from simulator.results.result import summary_rows
 
 __all__ = ["summary_and_path_metrics"]
-
-
-def _feeds(op: Any, reserve: str) -> bool:
-    """Whether mining operation ``op`` credits the BTC it keeps to ``reserve``."""
-    return op.reserve == reserve and op.disposal != "sell_all"
 
 
 def _per_btc(cost_usd: Any, btc: np.ndarray) -> np.ndarray:
@@ -84,10 +79,11 @@ def summary_and_path_metrics(
         e = res.name
         value, basis = fr[(e, "value_usd")], fr[(e, "cost_basis_usd")]
         received, spent = fr[(e, "usd_received_usd")], fr[(e, "usd_spent_usd")]
-        # cash the state paid for mined BTC this reserve kept (the feeding operations'
-        # uncovered costs, which the kernel adds to this reserve's basis)
+        # cash the state paid for mined BTC this reserve kept: the uncovered costs of the
+        # operations the kernel credits to it (the same fleet arrays), part of its basis
+        feeds = (plan.fleet.reserve == r) & (plan.fleet.disposal != SELL_ALL)
         mining_paid = sum(
-            (fm[(op.name, "uncovered_cash_usd")] for op in model.mining if _feeds(op, e)),
+            (fm[(op.name, "uncovered_cash_usd")] for m, op in enumerate(model.mining) if feeds[m]),
             start=np.zeros(final.shape[1:]),
         )
         start_value = float(plan.reserves.hold0[r]) * start_usd

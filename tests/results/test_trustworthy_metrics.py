@@ -18,7 +18,13 @@ import pandas as pd
 from support import write_scenario
 
 from simulator.inputs.scenario import load_scenario
+from simulator.results.result import Result
 from simulator.results.simulate import simulate
+
+
+def _run(tmp_path: Path, paths: int, body: str) -> Result:
+    """Simulate ``HEADER`` (with ``paths``) plus ``body`` as a scenario file in ``tmp_path``."""
+    return simulate(load_scenario(write_scenario(tmp_path, HEADER.format(paths=paths) + body)))
 
 
 def _row(summary: pd.DataFrame, entity: str, metric: str) -> pd.Series:
@@ -50,9 +56,10 @@ def test_breakeven_percentiles_are_over_all_paths(tmp_path: Path) -> None:
     # A 50 MW fleet at 17.5 J/TH uses 0.42 kWh per TH per day; at 0.12 USD/kWh that is
     # 0.050 USD per TH-day, about what a TH earned at 100,000 USD in July 2025, so with
     # a 60 %/yr volatile price the fleet is off on the last day on a good share of paths.
-    text = (
-        HEADER.format(paths=400)
-        + """
+    result = _run(
+        tmp_path,
+        400,
+        """
 [market.price]
 model = "gbm"
 start_usd = 100000
@@ -70,9 +77,8 @@ efficiency_j_per_th = 17.5
 electricity_usd_per_kwh = 0.12
 shutdown_when_unprofitable = true
 reserve = "treasury"
-"""
+""",
     )
-    result = simulate(load_scenario(write_scenario(tmp_path, text)))
     assert result.path_metrics is not None
     values = result.path_metrics["plant.breakeven_price_usd"].to_numpy()
     off = ~np.isfinite(values)
@@ -111,7 +117,7 @@ purchases = [{ btc_per_day = 1, start_date = 2026-01-01, end_date = 2026-01-10 }
 
 
 def test_a_sale_is_not_a_drawdown_and_its_proceeds_stay(tmp_path: Path) -> None:
-    result = simulate(load_scenario(write_scenario(tmp_path, HEADER.format(paths=8) + SALE)))
+    result = _run(tmp_path, 8, SALE)
     pm = result.path_metrics
     assert pm is not None
     # At a constant price nothing gains or loses: the sale turns 500 BTC into
@@ -130,9 +136,10 @@ def test_a_sale_is_not_a_drawdown_and_its_proceeds_stay(tmp_path: Path) -> None:
 def test_selling_everything_leaves_no_dust(tmp_path: Path) -> None:
     # 3000.1 + 3240.2 = 6240.3 in decimals; in binary floats the second sale leaves
     # 6240.3 - 3000.1 - 3240.2 = ~4.5e-13 BTC, and the pro rata basis a residue.
-    text = (
-        HEADER.format(paths=4)
-        + """
+    result = _run(
+        tmp_path,
+        4,
+        """
 [market.price]
 model = "constant"
 start_usd = 100000
@@ -142,9 +149,8 @@ name = "treasury"
 holdings_btc = 6240.3
 cost_basis_usd = 330_000_000
 sales = [{ date = 2026-01-01, btc = 3000.1 }, { date = 2026-02-01, btc = 3240.2 }]
-"""
+""",
     )
-    result = simulate(load_scenario(write_scenario(tmp_path, text)))
     for metric in ("holdings_btc", "value_usd", "cost_basis_usd"):
         row = _row(result.summary, "treasury", metric)
         assert (row.p5, row.p50, row.p95) == (0.0, 0.0, 0.0), metric
@@ -156,9 +162,10 @@ def test_selling_to_cover_leaves_no_cost_dust(tmp_path: Path) -> None:
     # selling to cover pays every day's cost, so nothing is uncovered and the reserve's
     # basis is exactly 0. Regression: cash - (cash / price) x price is a last-bit residue,
     # and two years of it gave a basis of ~1e-10 USD.
-    text = (
-        HEADER.format(paths=50)
-        + """
+    result = _run(
+        tmp_path,
+        50,
+        """
 [market.price]
 model = "gbm"
 start_usd = 100000
@@ -175,9 +182,8 @@ power_mw = 100
 electricity_usd_per_kwh = 0.01
 disposal = "sell_to_cover"
 reserve = "treasury"
-"""
+""",
     )
-    result = simulate(load_scenario(write_scenario(tmp_path, text)))
     pm = result.path_metrics
     assert pm is not None
     assert (pm["plant.uncovered_cash_usd"] == 0.0).all()
@@ -189,9 +195,10 @@ def test_float_rounding_is_no_net_loss(tmp_path: Path) -> None:
     # Regression: at a constant price nothing gains or loses, but value + received - spent
     # summed in another order than the start value gave a gain of -1.0245e-08 USD, and
     # P(net loss) read 100 %.
-    text = (
-        HEADER.format(paths=8)
-        + """
+    result = _run(
+        tmp_path,
+        8,
+        """
 [market.price]
 model = "constant"
 start_usd = 100000.1
@@ -201,9 +208,8 @@ name = "treasury"
 holdings_btc = 7.7
 purchases = [{ usd_per_month = 12345.678, start_date = 2026-01-01 }]
 sales = [{ date = 2026-05-01, btc = 0.1 }]
-"""
+""",
     )
-    result = simulate(load_scenario(write_scenario(tmp_path, text)))
     gain = _row(result.summary, "treasury", "net_gain_usd")
     assert abs(gain.p50) < 1e-6  # zero up to rounding, which is what is tested
     assert _row(result.summary, "treasury", "prob_net_loss")["mean"] == 0.0
@@ -212,9 +218,10 @@ sales = [{ date = 2026-05-01, btc = 0.1 }]
 def test_net_position_pays_for_the_mined_btc_a_reserve_keeps(tmp_path: Path) -> None:
     # A fleet that holds what it mines pays all its cash costs from outside: the reserve's
     # net position is its value minus that cash (the kernel adds it to the basis too).
-    text = (
-        HEADER.format(paths=8)
-        + """
+    result = _run(
+        tmp_path,
+        8,
+        """
 [market.price]
 model = "constant"
 start_usd = 100000
@@ -229,9 +236,8 @@ power_mw = 100
 electricity_usd_per_kwh = 0.08
 disposal = "hold"
 reserve = "treasury"
-"""
+""",
     )
-    result = simulate(load_scenario(write_scenario(tmp_path, text)))
     pm = result.path_metrics
     assert pm is not None
     paid = pm["plant.uncovered_cash_usd"]
