@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, apply_overrides, resolve
-from simulator.inputs.schema import Scenario
+from simulator.inputs.schema import Mining, Reserve, Scenario
+from simulator.results.ledger import reports
 from simulator.results.metrics import KINDS, METRICS, key_metrics, metric_names
 from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.result import Result, versions
@@ -113,10 +114,11 @@ def _entities(model: Scenario) -> list[tuple[str, str]]:
 
 
 def _metrics_of(model: Scenario, kind: str) -> tuple[str, ...]:
-    names = ALL_METRICS[kind]
-    if kind == "reserve" and not model.scenario.benchmark_usd:
-        names = tuple(n for n in names if n != "value_share_of_benchmark")
-    return names
+    """Metrics of ``kind`` the scenario reports for at least one entity of that kind."""
+    entities: dict[str, list[Mining | Reserve | None]] = {
+        "mining": list(model.mining), "reserve": list(model.reserve), "market": [None]
+    }  # fmt: skip
+    return tuple(n for n in ALL_METRICS[kind] if any(reports(model, n, e) for e in entities[kind]))
 
 
 def _hint(word: str, options: Sequence[str]) -> str:

@@ -6,12 +6,9 @@ import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 from simulator.cli.batch import path_progress
 from simulator.cli.common import (
@@ -28,7 +25,6 @@ from simulator.cli.common import (
     emit_json,
     err,
     fail,
-    new_table,
     out,
     plan_output,
     publish,
@@ -36,8 +32,8 @@ from simulator.cli.common import (
     user_errors,
     warn_unread,
 )
+from simulator.cli.tables import ledger_table, summary_table
 from simulator.inputs.shipped import BASELINE
-from simulator.results.format import format_percent, format_with_error
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
 
 app = typer.Typer()
@@ -71,51 +67,6 @@ def summary_records(summary: Any) -> list[dict[str, Any]]:
                 record["kind"] = kind_of(row["metric"])
         records.append(record)
     return records
-
-
-def _summary_table(result: Any, entity: str, kind: str) -> Table:
-    label = {"market": "market", "reserve": "reserve", "mining": "mining"}[kind]
-    table = new_table(
-        title=f"{result.scenario}: {label if kind == 'market' else label + ' ' + entity} at "
-        f"{result.meta['end_date']}",
-        title_justify="left",
-    )
-    rows = result.summary[result.summary.entity == entity].set_index("metric")
-    shown = rows.loc[[m for m in RUN_METRICS[kind] if m in rows.index]]
-    partial = "defined_share" in shown and bool((shown["defined_share"] < 1).any())
-    columns = ("metric", "unit", "p5", "median", "p95") + (("defined",) if partial else ())
-    if partial:
-        table.caption = (
-            "defined: share of paths where the metric is a number; on the others nothing was "
-            "mined (over the horizon, or on its last day for the break-even price), they rank "
-            "as inf, and a percentile that reaches them reads inf"
-        )
-        table.caption_justify = "left"
-    for col in columns:
-        right = col not in ("metric", "unit")
-        table.add_column(col, justify="right" if right else "left", no_wrap=True)
-
-    def defined(r: Any) -> tuple[str, ...]:
-        """The share of paths where the metric is defined, when some metric is not always."""
-        if not partial:
-            return ()
-        return ("" if r["defined_share"] == 1 else format_percent(float(r["defined_share"])),)
-
-    for metric in RUN_METRICS[kind]:
-        if metric not in rows.index:
-            continue
-        r = rows.loc[metric]
-        if r.unit == "probability":
-            cell = format_with_error(r["mean"], r.get("mean_se", float("nan")), percent=True)
-            table.add_row(metric, "", "", cell, "", *defined(r))
-            continue
-        unit = "" if r.unit == "fraction" else r.unit
-        cells = [
-            format_with_error(r[c], r.get(f"{c}_se", float("nan")), r.unit, r.unit == "fraction")
-            for c in ("p5", "p50", "p95")
-        ]
-        table.add_row(metric, unit, *cells, *defined(r))
-    return table
 
 
 def _outputs(scenarios: list[Any], out_dir: Path | None, overwrite: bool) -> list[Output]:
@@ -211,11 +162,12 @@ def _emit_summaries_json(summaries: list[tuple[Any, Path]]) -> None:
 
 
 def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
-    out.print(_summary_table(result, "market", "market"))
+    out.print(summary_table(result, "market", "market", RUN_METRICS["market"]))
     for res in model.reserve:
-        out.print(_summary_table(result, res.name, "reserve"))
+        out.print(summary_table(result, res.name, "reserve", RUN_METRICS["reserve"]))
     for op in model.mining:
-        out.print(_summary_table(result, op.name, "mining"))
+        out.print(summary_table(result, op.name, "mining", RUN_METRICS["mining"]))
+        out.print(ledger_table(result, op))
     from simulator.inputs.provenance import count_text
 
     c = result.meta["provenance_counts"]

@@ -13,12 +13,11 @@ The kernel releases the GIL, so blocks run in parallel threads; each path
 only reads its own inputs, so results do not depend on the thread count.
 
 Inputs are named tuples of arrays (:class:`MarketBlock`, :class:`Chain`,
-:class:`Fleet`, :class:`Reserves`), built by ``engine.Plan.kernel_inputs``.
-Variable layout of ``out`` (per output day and path): :data:`MARKET_VARS`,
-then :data:`MINING_VARS` per operation, then :data:`RESERVE_VARS` per reserve
-(``engine.Plan.variables`` names them). ``final`` holds :data:`MINING_FINALS`
-per operation, then :data:`RESERVE_FINALS` per reserve (``Plan.finals``).
-Every column index below is taken from these name tuples.
+:class:`Fleet`, :class:`Reserves`), built by ``engine.Plan.kernel_inputs``;
+they and the layout of ``out`` and ``final`` are in
+:mod:`simulator.engine.kernel_layout`, re-exported here. Each operation's
+running ledger (energy used, the state's net position) is recorded with the
+equations of :mod:`simulator.model.ledger`.
 
 Policy notes: a fleet with ``shutdown_when_unprofitable`` stops on a day when
 its expected revenue is below the day's *energy* cost (other opex is paid
@@ -32,18 +31,75 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from simulator.engine import kernel_layout as _layout_module
 from simulator.engine.kernel_cache import refresh_stale_cache
+from simulator.engine.kernel_layout import (
+    EHS_PER_THS,
+    M_BREAKEVEN,
+    M_DAYS,
+    M_DEPRECIATION,
+    M_ENERGY,
+    M_KEPT,
+    M_KEPT_VALUE,
+    M_MINED,
+    M_MWH,
+    M_OPEX,
+    M_REVENUE,
+    M_SHARE,
+    M_SOLD,
+    M_SOLD_USD,
+    M_UNCOVERED,
+    MARKET_VARS,
+    MINING_FINALS,
+    MINING_VARS,
+    N_MARKET,
+    NF_M,
+    NF_R,
+    NV_M,
+    NV_R,
+    R_BASIS,
+    R_BOUGHT,
+    R_DRAWDOWN,
+    R_HOLD,
+    R_RECEIVED,
+    R_SOLD,
+    R_SPENT,
+    R_VALUE,
+    RESERVE_FINALS,
+    RESERVE_VARS,
+    V_BASIS,
+    V_BELOW,
+    V_BREAKEVEN,
+    V_BTC_DAY,
+    V_DIFFICULTY,
+    V_HASHPRICE,
+    V_HASHRATE,
+    V_HOLD,
+    V_MARGIN,
+    V_MINED,
+    V_MWH,
+    V_NET,
+    V_PRICE,
+    V_SHARE,
+    V_VALUE,
+    Chain,
+    Fleet,
+    Ints,
+    MarketBlock,
+    Reserves,
+)
 from simulator.model import chain as _chain_module
+from simulator.model import ledger as _ledger_module
 from simulator.model import mining as _mining_module
 from simulator.model import protocol as _protocol_module
 from simulator.model import reserve as _reserve_module
 from simulator.model.chain import chain_day_issued, next_halving, subsidy_at
+from simulator.model.ledger import state_net_usd, subsidy_cost_usd
 from simulator.model.mining import (
     breakeven_price_usd,
     btc_mined_per_day,
@@ -85,107 +141,21 @@ __all__ = [
 ]
 
 Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-
-MARKET_VARS = ("price_usd", "network_hashrate_ehs", "difficulty")
-MINING_VARS = (
-    "btc_per_day", "btc_mined_btc", "network_share", "hashprice_usd_per_ph_day",
-    "breakeven_price_usd", "margin_usd",
-)  # fmt: skip
-RESERVE_VARS = ("holdings_btc", "value_usd", "cost_basis_usd", "below_cost")
-MINING_FINALS = (
-    "btc_mined_btc", "revenue_usd", "energy_cost_usd", "other_opex_usd", "btc_sold_btc",
-    "btc_kept_btc", "uncovered_cash_usd", "days_running", "mean_network_share",
-    "breakeven_price_usd",
-)  # fmt: skip
-RESERVE_FINALS = (
-    "holdings_btc", "value_usd", "cost_basis_usd", "max_drawdown", "btc_bought_btc",
-    "usd_spent_usd", "btc_sold_btc", "usd_received_usd",
-)  # fmt: skip
-# Column widths, and each column's index looked up by its name in the tuples above.
-N_MARKET, NV_M, NV_R = len(MARKET_VARS), len(MINING_VARS), len(RESERVE_VARS)
-NF_M, NF_R = len(MINING_FINALS), len(RESERVE_FINALS)
-_at = lambda names, *cols: tuple(names.index(c) for c in cols)  # noqa: E731
-V_PRICE, V_HASHRATE, V_DIFFICULTY = _at(MARKET_VARS, *MARKET_VARS)
-V_BTC_DAY, V_MINED, V_SHARE, V_HASHPRICE, V_BREAKEVEN, V_MARGIN = _at(
-    MINING_VARS, "btc_per_day", "btc_mined_btc", "network_share", "hashprice_usd_per_ph_day",
-    "breakeven_price_usd", "margin_usd",
-)  # fmt: skip
-V_HOLD, V_VALUE, V_BASIS, V_BELOW = _at(
-    RESERVE_VARS, "holdings_btc", "value_usd", "cost_basis_usd", "below_cost"
-)
-M_MINED, M_REVENUE, M_ENERGY, M_OPEX, M_SOLD, M_KEPT, M_UNCOVERED, M_DAYS, M_SHARE = _at(
-    MINING_FINALS, "btc_mined_btc", "revenue_usd", "energy_cost_usd", "other_opex_usd",
-    "btc_sold_btc", "btc_kept_btc", "uncovered_cash_usd", "days_running", "mean_network_share",
-)  # fmt: skip
-M_BREAKEVEN = MINING_FINALS.index("breakeven_price_usd")
-R_HOLD, R_VALUE, R_BASIS, R_DRAWDOWN, R_BOUGHT, R_SPENT, R_SOLD, R_RECEIVED = _at(
-    RESERVE_FINALS, "holdings_btc", "value_usd", "cost_basis_usd", "max_drawdown",
-    "btc_bought_btc", "usd_spent_usd", "btc_sold_btc", "usd_received_usd",
-)  # fmt: skip
-EHS_PER_THS = 1e-6
-
-
-class MarketBlock(NamedTuple):
-    """Market paths of one block: price [USD] and rest-of-network hashrate [EH/s], (n, T)."""
-
-    price: Floats
-    rest_ehs: Floats
-    start_price: float  # price at the start date [USD], for the reserves' initial value
-
-
-class Chain(NamedTuple):
-    """Chain state at the start and the fees per block of each day [BTC/block] (T,)."""
-
-    position: float  # [blocks]
-    difficulty: float  # [-]
-    epoch_start: float  # [blocks]
-    epoch_start_day: float  # [days]
-    fees: Floats
-
-
-class Fleet(NamedTuple):
-    """Mining operations: schedules (M, T) and parameters (M,)."""
-
-    own_ths: Floats  # fleet hashrate [TH/s]
-    energy: Floats  # energy cost [USD/day]
-    opex: Floats  # other opex [USD/day]
-    pool_fee: Floats  # [-]
-    adds: Bools  # the fleet adds to the network hashrate
-    disposal: Ints  # HOLD, SELL_ALL or SELL_TO_COVER
-    reserve: Ints  # index of the reserve receiving kept BTC, -1 for none
-    shutdown: Bools  # stop on days whose expected revenue is below the energy cost
-
-
-class Reserves(NamedTuple):
-    """Reserves (R), purchase programmes (K) and sell rules (Q)."""
-
-    hold0: Floats  # initial holdings [BTC] (R,)
-    basis0: Floats  # initial cost basis [USD] (R,)
-    prog_reserve: Ints  # reserve of each programme (K,)
-    prog_btc: Floats  # BTC bought per day [BTC/day] (K, T)
-    prog_usd: Floats  # USD spent per day [USD/day] (K, T)
-    prog_budget: Floats  # total USD cap (inf: none) (K,)
-    sale_btc: Floats  # scheduled sales [BTC/day] (R, T)
-    rule_reserve: Ints  # reserve of each sell rule (Q,)
-    rule_above: Floats  # price threshold [USD] (Q,)
-    rule_fraction: Floats  # fraction of holdings sold [-] (Q,)
-    rule_gap: Ints  # minimum days between sales [days] (Q,)
-
 
 _share = njit(network_share, cache=True, nogil=True)
 _mined = njit(btc_mined_per_day, cache=True, nogil=True)
 _hashprice = njit(hashprice_usd_per_ph_day, cache=True, nogil=True)
 _breakeven = njit(breakeven_price_usd, cache=True, nogil=True)
 _revenue = njit(expected_revenue_usd_per_day, cache=True, nogil=True)
+_subsidy = njit(subsidy_cost_usd, cache=True, nogil=True)
+_state_net = njit(state_net_usd, cache=True, nogil=True)
 
 
 #: Source files compiled into :func:`run_block` (its cache is dropped when one changes).
 KERNEL_SOURCES = tuple(
     Path(m.__file__ or "")
-    for m in (_chain_module, _mining_module, _protocol_module, _reserve_module)
-) + (Path(__file__),)
+    for m in (_chain_module, _ledger_module, _mining_module, _protocol_module, _reserve_module)
+) + (Path(__file__), Path(_layout_module.__file__ or ""))
 refresh_stale_cache(Path(__file__), "run_block", KERNEL_SOURCES)
 
 
@@ -228,6 +198,9 @@ def run_block(
     own_ths, energy_usd, opex_usd = fleet.own_ths, fleet.energy, fleet.opex
     pool_fee, adds, disposal, to_reserve, shutdown = (
         fleet.pool_fee, fleet.adds, fleet.disposal, fleet.reserve, fleet.shutdown
+    )  # fmt: skip
+    mwh, tariff, cost_reflective, depreciation = (
+        fleet.mwh, fleet.tariff, fleet.cost_reflective, fleet.depreciation
     )  # fmt: skip
     prog_reserve, prog_btc, prog_usd = reserves.prog_reserve, reserves.prog_btc, reserves.prog_usd
     sale_btc = reserves.sale_btc
@@ -299,6 +272,9 @@ def run_block(
                 fm[m, M_UNCOVERED] += paid
                 fm[m, M_DAYS] += 1.0 if on else 0.0
                 fm[m, M_SHARE] += share
+                fm[m, M_MWH] += mwh[m, t] if on else 0.0
+                fm[m, M_SOLD_USD] += sold * px
+                fm[m, M_DEPRECIATION] += depreciation[m, t]
                 day_btc[m] = btc
                 day_cash[m] = cash
             # purchases, scheduled sales, sell rules, drawdown
@@ -344,6 +320,12 @@ def run_block(
                         _breakeven(day_cash[m], btc) if btc > 0 else np.inf
                     )
                     out[b + V_MARGIN, k_out, p] = fm[m, M_REVENUE] - fm[m, M_ENERGY] - fm[m, M_OPEX]
+                    out[b + V_MWH, k_out, p] = fm[m, M_MWH]
+                    out[b + V_NET, k_out, p] = _state_net(
+                        fm[m, M_SOLD_USD], fm[m, M_KEPT] * px, fm[m, M_ENERGY], fm[m, M_OPEX],
+                        _subsidy(fm[m, M_MWH], cost_reflective[m], tariff[m]),
+                        fm[m, M_DEPRECIATION],
+                    )  # fmt: skip
                 for r in range(n_res):
                     b = N_MARKET + NV_M * n_ops + NV_R * r
                     out[b + V_HOLD, k_out, p] = hold[r]
@@ -357,6 +339,7 @@ def run_block(
             for j in range(NF_M):
                 final[m * NF_M + j, p] = fm[m, j]
             final[m * NF_M + M_SHARE, p] = fm[m, M_SHARE] / n_days
+            final[m * NF_M + M_KEPT_VALUE, p] = fm[m, M_KEPT] * last
             final[m * NF_M + M_BREAKEVEN, p] = (
                 _breakeven(day_cash[m], day_btc[m]) if day_btc[m] > 0 else np.inf
             )

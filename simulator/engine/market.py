@@ -1,16 +1,22 @@
-"""Market paths of one block: draw the price and rest-of-network hashrate of 1,024 paths.
+"""Market paths of one block: draw the price, rest-of-network hashrate and FX of 1,024 paths.
 
 The data each model needs is read once per run by
 :func:`simulator.engine.market_data.prepare_market` (re-exported here).
 
-:func:`market_block` draws the price and rest-of-network hashrate paths of one
-block of paths. Random streams: block ``b`` draws every price innovation from
-``SeedSequence(seed, spawn_key=(b, 0))`` and network noise from ``(b, 1)``.
-Each model's code is found by name in the dispatch tables below, keyed like
+:func:`market_block_fx` draws the price, rest-of-network hashrate and, when the
+scenario has a ``[market.fx]`` table, exchange-rate [LCU/USD] paths of one
+block of paths; :func:`market_block` is the same without the exchange rate.
+Random streams: block ``b`` draws every price innovation from
+``SeedSequence(seed, spawn_key=(b, 0))``, network noise from ``(b, 1)`` and
+exchange-rate noise from ``(b, 2)``, so the price and network paths are the
+same with or without an exchange rate. Each model's code is found by name in
+the dispatch tables below, keyed like
 :data:`simulator.inputs.market_schema.PRICE_MODEL_TABLE` (which says which
-fields each model reads). The network noise is correlated with the price model's standardised daily
-innovation (the normal of GBM, power law and jump diffusion; the unit-variance
-t draw; the standardised resampled return of the bootstrap).
+fields each model reads). The network and exchange-rate noises are each
+correlated with the price model's standardised daily innovation (the normal
+of GBM, power law and jump diffusion; the unit-variance t draw; the
+standardised resampled return of the bootstrap), before the price path is
+built from it. Dated price shocks move the price only.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ import numpy as np
 from numpy.random import Generator
 
 from simulator.engine.market_data import BLOCK_PATHS, MarketData, prepare_market
+from simulator.inputs.fx_schema import FX_MODELS, PRICE_MODELS_WITH_SHOCKS
+from simulator.inputs.market_schema import FxSpec
 from simulator.inputs.schema import NETWORK_MODELS, PRICE_MODELS, NetworkSpec, PriceSpec, Scenario
+from simulator.model import fx as fxm
 from simulator.model import paths as csvpaths
 from simulator.model.network import basic as net
 from simulator.model.network import economic as econ
@@ -32,7 +41,7 @@ from simulator.model.price import bootstrap as boot
 from simulator.model.price import heavy
 from simulator.model.price import powerlaw as plaw
 
-__all__ = ["BLOCK_PATHS", "MarketData", "prepare_market", "market_block"]
+__all__ = ["BLOCK_PATHS", "MarketData", "prepare_market", "market_block", "market_block_fx"]
 
 
 # ------------------------------------------------------------- draws (per block)
@@ -204,11 +213,58 @@ _NETWORK_PATHS: dict[str, _NetworkModel] = {
 }
 
 
+@dataclass(frozen=True)
+class _FxModel:
+    """An FX model's code: whether it draws noise, and its path given the spec, noise and size."""
+
+    noisy: Callable[[FxSpec], bool]
+    path: Callable[[FxSpec, np.ndarray | None, int, int], np.ndarray]
+
+
+def _gbm_fx(fs: FxSpec, z: np.ndarray | None, n: int, n_days: int) -> np.ndarray:
+    if z is None:  # no volatility: the deterministic path, z is not read
+        z = np.empty((n, n_days))
+    return fxm.gbm_fx(
+        fs.start_lcu_per_usd, fs.expected_growth_per_year, fs.volatility_per_year, z, out=z
+    )
+
+
+#: The code of each FX model (``z`` is the exchange-rate noise, already correlated).
+_FX_PATHS: dict[str, _FxModel] = {
+    "constant": _FxModel(
+        lambda fs: False, lambda fs, z, n, n_days: fxm.constant_fx(fs.start_lcu_per_usd, n, n_days)
+    ),
+    "cagr": _FxModel(
+        lambda fs: False,
+        lambda fs, z, n, n_days: fxm.cagr_fx(fs.start_lcu_per_usd, fs.growth_per_year, n, n_days),
+    ),
+    "gbm": _FxModel(lambda fs: fs.volatility_per_year > 0, _gbm_fx),
+}
+
+
 if tuple(_PRICE_PATHS) != PRICE_MODELS or tuple(_NETWORK_PATHS) != NETWORK_MODELS:
     raise RuntimeError("the engine's market dispatch differs from the schema's model tables")
+if tuple(_FX_PATHS) != FX_MODELS or tuple(_PRICE_DRAWS) != PRICE_MODELS_WITH_SHOCKS:
+    raise RuntimeError("the engine's FX dispatch or price draws differ from the FX schema")
 
 
-def market_block(
+def _fx_noise(
+    fs: FxSpec | None, z_price: np.ndarray | None, seed: int, block: int, n: int, n_days: int
+) -> np.ndarray | None:
+    """The exchange-rate noise of one block, correlated with ``z_price``; ``None`` if unused.
+
+    Drawn from stream ``(block, 2)`` row by row, so its first ``n`` rows are
+    those of a full block; read before the price path overwrites ``z_price``.
+    """
+    if fs is None or not _FX_PATHS[fs.model].noisy(fs):
+        return None
+    z_fx = pr.draw_normals(_stream(seed, block, 2), n, n_days)
+    if z_price is not None and fs.correlation_with_price != 0:
+        pr.correlate(z_price, z_fx, fs.correlation_with_price, out=z_fx)
+    return z_fx
+
+
+def market_block_fx(
     model: Scenario,
     data: MarketData,
     seed: int,
@@ -217,11 +273,14 @@ def market_block(
     n_days: int,
     shock_days: np.ndarray,
     shock_changes: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Price [USD] and rest-of-network hashrate [EH/s] paths of one block, ``(n, n_days)``.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Price [USD], rest-of-network hashrate [EH/s] and FX [LCU/USD] paths of one block.
 
     Depends only on the market section, the prepared data, the seed and the
-    block index (never on the number of blocks or workers).
+    block index (never on the number of blocks or workers). The first ``n``
+    paths of a block are the same whatever ``n``; the price and hashrate
+    paths are the same with or without ``[market.fx]``, and the dated price
+    shocks do not move the exchange rate.
 
     Parameters
     ----------
@@ -242,10 +301,28 @@ def market_block(
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        Price and rest-of-network hashrate, each ``(n, n_days)``.
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray or None)
+        Price, rest-of-network hashrate and exchange rate, each a float64
+        array ``(n, n_days)``; the exchange rate is ``None`` when the scenario
+        has no ``[market.fx]`` table.
     """
+    return _market_paths(model, data, seed, block, n, n_days, shock_days, shock_changes, True)
+
+
+def _market_paths(
+    model: Scenario,
+    data: MarketData,
+    seed: int,
+    block: int,
+    n: int,
+    n_days: int,
+    shock_days: np.ndarray,
+    shock_changes: np.ndarray,
+    with_fx: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`market_block_fx`; with ``with_fx`` false no FX is drawn and ``None`` returned."""
     ps, ns = model.market.price, model.market.network
+    fs = model.market.fx if with_fx else None
     draw = _PRICE_DRAWS.get(ps.model)
     z_price, extra = (
         draw(ps, data, _stream(seed, block, 0), n, n_days) if draw is not None else (None, None)
@@ -254,10 +331,37 @@ def market_block(
     z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if network.noisy(ns) else None
     if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
         pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
+    z_fx = _fx_noise(fs, z_price, seed, block, n, n_days)  # before the price overwrites z_price
 
     start, first_path = model.scenario.start_date, block * BLOCK_PATHS
     price = _PRICE_PATHS[ps.model](ps, _Block(data, z_price, extra, start, first_path, n, n_days))
     if len(shock_days):
         pr.apply_shocks(price, shock_days.tolist(), shock_changes.tolist())
     rest = network.path(ns, _Block(data, z_net, None, start, first_path, n, n_days), price)
+    fx = _FX_PATHS[fs.model].path(fs, z_fx, n, n_days) if fs is not None else None
+    return price, rest, fx
+
+
+def market_block(
+    model: Scenario,
+    data: MarketData,
+    seed: int,
+    block: int,
+    n: int,
+    n_days: int,
+    shock_days: np.ndarray,
+    shock_changes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Price [USD] and rest-of-network hashrate [EH/s] paths of one block, ``(n, n_days)``.
+
+    :func:`market_block_fx` without the exchange rate; the parameters are its.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Price and rest-of-network hashrate, each ``(n, n_days)``.
+    """
+    price, rest, _ = _market_paths(
+        model, data, seed, block, n, n_days, shock_days, shock_changes, False
+    )
     return price, rest

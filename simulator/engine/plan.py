@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine import kernel as k
-from simulator.engine.market import BLOCK_PATHS, MarketData, market_block, prepare_market
+from simulator.engine.market import (
+    BLOCK_PATHS,
+    MarketData,
+    market_block,
+    market_block_fx,
+    prepare_market,
+)
 from simulator.engine.schedule import build_schedule
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
@@ -42,6 +48,8 @@ from simulator.model.units import DAYS_PER_YEAR, day_index
 
 __all__ = [
     "BLOCK_PATHS",
+    "FX_VAR",
+    "LCU_VAR",
     "Plan",
     "plan",
     "market_block",
@@ -51,6 +59,10 @@ __all__ = [
     "simulate_arrays",
     "output_days",
 ]
+
+
+#: Name of the exchange-rate variable and final [LCU/USD], and of a reserve's value in it [LCU].
+FX_VAR, LCU_VAR = "fx_lcu_per_usd", "value_lcu"
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -125,22 +137,27 @@ def _day(start: dt.date, when: dt.date, file: str, where: str) -> int:
     return t
 
 
-def _fleet(model: Scenario, own_ths: np.ndarray, energy: np.ndarray, opex: np.ndarray) -> k.Fleet:
+def _fleet(model: Scenario, stack: Callable[[str], np.ndarray], own_ths: np.ndarray) -> k.Fleet:
     """The mining operations' schedules ``(M, T)`` and parameters ``(M,)`` for the kernel."""
     ops = model.mining
+    floats = lambda values: np.array(values, dtype=np.float64)  # noqa: E731
     reserves = [r.name for r in model.reserve]
     disposal = {"hold": k.HOLD, "sell_all": k.SELL_ALL, "sell_to_cover": k.SELL_TO_COVER}
     return k.Fleet(
         own_ths=own_ths,
-        energy=energy,
-        opex=opex,
-        pool_fee=np.array([op.pool_fee for op in ops], dtype=np.float64),
+        energy=stack("energy_usd"),
+        opex=stack("opex_usd"),
+        pool_fee=floats([op.pool_fee for op in ops]),
         adds=np.array([op.adds_to_network for op in ops], dtype=np.bool_),
         disposal=np.array([disposal[op.disposal] for op in ops], dtype=np.int64),
         reserve=np.array(
             [reserves.index(op.reserve) if op.reserve else -1 for op in ops], dtype=np.int64
         ),
         shutdown=np.array([op.shutdown_when_unprofitable for op in ops], dtype=np.bool_),
+        mwh=stack("energy_mwh"),
+        tariff=floats([op.electricity_usd_per_kwh for op in ops]),
+        cost_reflective=floats([op.cost_reflective for op in ops]),
+        depreciation=stack("depreciation_usd"),
     )
 
 
@@ -229,6 +246,10 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
     variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
     finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
     finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
+    if model.market.fx is not None:  # after the kernel's own rows: filled by compute_block
+        local = [(r.name, LCU_VAR) for r in model.reserve if r.currency != "USD"]
+        variables += [("market", FX_VAR), *local]
+        finals += [("market", FX_VAR), *local]
     return Plan(
         n_days=n_days,
         dates=dates,
@@ -247,7 +268,7 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
         opex=opex,
         capex=stack("capex_usd"),
         depreciation=stack("depreciation_usd"),
-        fleet=_fleet(model, own_ths, energy, opex),
+        fleet=_fleet(model, stack, own_ths),
         reserves=reserve_inputs,
         shock_days=shock_days,
         shock_changes=shock_changes,
@@ -293,13 +314,30 @@ def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray,
     p = plan_
     span = block_slice(model.scenario.paths, block)
     n = span.stop - span.start
-    price, rest = market_block(
+    price, rest, fx = market_block_fx(
         model, p.market, model.scenario.seed, block, n, p.n_days, p.shock_days, p.shock_changes
     )
     out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
     final = np.empty((len(p.finals), n))
     k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)
+    if fx is not None:
+        _local_currency(model, p, fx, out, final)
     return out, final
+
+
+def _local_currency(
+    model: Scenario, p: Plan, fx: np.ndarray, out: np.ndarray, final: np.ndarray
+) -> None:
+    """Fill the exchange rate [LCU/USD] and each reserve's value in it [LCU] (after the kernel)."""
+    rows = {key: i for i, key in enumerate(p.variables)}
+    ends = {key: i for i, key in enumerate(p.finals)}
+    rate = fx[:, p.out_days].T  # (n_out, n)
+    out[rows[("market", FX_VAR)]] = rate
+    final[ends[("market", FX_VAR)]] = fx[:, -1]
+    for res in (r for r in model.reserve if r.currency != "USD"):
+        value = out[rows[(res.name, "value_usd")]].astype(np.float64)
+        out[rows[(res.name, LCU_VAR)]] = value * rate
+        final[ends[(res.name, LCU_VAR)]] = final[ends[(res.name, "value_usd")]] * fx[:, -1]
 
 
 def simulate_arrays(

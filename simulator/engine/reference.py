@@ -32,6 +32,7 @@ from simulator.engine.kernel import (
 )
 from simulator.model import reserve as rsv
 from simulator.model.chain import chain_day_numpy
+from simulator.model.ledger import state_net_usd, subsidy_cost_usd
 from simulator.model.mining import (
     btc_mined_per_day,
     expected_revenue_usd_per_day,
@@ -160,6 +161,9 @@ def run_block_numpy(
             f[_M["uncovered_cash_usd"]] += paid
             f[_M["days_running"]] += running[m]
             f[_M["mean_network_share"]] += share
+            f[_M["energy_mwh"]] += np.where(running[m], fleet.mwh[m, t], 0.0)
+            f[_M["btc_sold_usd"]] += sold * px
+            f[_M["depreciation_usd"]] += fleet.depreciation[m, t]
             day_btc[m], day_cash[m] = btc, cash
         # Purchases, capped by each programme's remaining budget.
         for k, r in enumerate(res.prog_reserve):
@@ -202,11 +206,18 @@ def run_block_numpy(
                 out[b + 2, k_out] = network_share(own, total)
                 out[b + 3, k_out] = hashprice_usd_per_ph_day(dif, subsidy_btc(pos) + fees[t], px)
                 out[b + 4, k_out] = _ratio(day_cash[m], day_btc[m], day_btc[m] > 0, np.inf)
+                f = fm[m]
                 out[b + 5, k_out] = (
-                    fm[m, _M["revenue_usd"]]
-                    - fm[m, _M["energy_cost_usd"]]
-                    - fm[m, _M["other_opex_usd"]]
+                    f[_M["revenue_usd"]] - f[_M["energy_cost_usd"]] - f[_M["other_opex_usd"]]
                 )
+                out[b + 6, k_out] = f[_M["energy_mwh"]]
+                subsidy = subsidy_cost_usd(
+                    f[_M["energy_mwh"]], fleet.cost_reflective[m], fleet.tariff[m]
+                )
+                out[b + 7, k_out] = state_net_usd(
+                    f[_M["btc_sold_usd"]], f[_M["btc_kept_btc"]] * px, f[_M["energy_cost_usd"]],
+                    f[_M["other_opex_usd"]], subsidy, f[_M["depreciation_usd"]],
+                )  # fmt: skip
             for r in range(n_res):
                 b = 3 + len(MINING_VARS) * n_ops + len(RESERVE_VARS) * r
                 value, below = hold[r] * px, _below_cost(hold[r], basis[r], px)
@@ -214,6 +225,7 @@ def run_block_numpy(
             k_out += 1
     fm[:, _M["mean_network_share"]] /= n_days
     fm[:, _M["breakeven_price_usd"]] = _ratio(day_cash, day_btc, day_btc > 0, np.inf)
+    fm[:, _M["kept_value_usd"]] = fm[:, _M["btc_kept_btc"]] * price[:, n_days - 1]
     fr[:, _R["holdings_btc"]] = hold
     fr[:, _R["value_usd"]] = hold * price[:, n_days - 1]
     fr[:, _R["cost_basis_usd"]] = basis

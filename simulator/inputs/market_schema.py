@@ -1,6 +1,7 @@
 """Scenario schema of the market section, and the one table of what each market model reads.
 
-:data:`PRICE_MODEL_TABLE` and :data:`NETWORK_MODEL_TABLE` map a model name to
+:data:`PRICE_MODEL_TABLE`, :data:`NETWORK_MODEL_TABLE` and :data:`FX_MODEL_TABLE`
+(the optional ``[market.fx]`` table, :mod:`simulator.inputs.fx_schema`) map a model name to
 the fields of its section that the model reads (:class:`MarketModel`), the
 fields it needs set, and any further rule on them. The schema's validators,
 :func:`MarketSection.unused` (inputs a scenario's chosen model ignores, left
@@ -17,8 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from simulator.inputs.fx_schema import FX_MODEL_READS, FxSpec, check_fx_correlation
 from simulator.inputs.schema_types import (
     EVENT_DATE,
     J_PER_TH_WHY,
@@ -31,11 +33,13 @@ from simulator.inputs.schema_types import (
 )
 
 __all__ = [
+    "FX_MODEL_TABLE",
     "MARKET_SECTIONS",
     "NETWORK_MODELS",
     "NETWORK_MODEL_TABLE",
     "PRICE_MODELS",
     "PRICE_MODEL_TABLE",
+    "FxSpec",
     "Market",
     "MarketModel",
     "MarketSection",
@@ -268,6 +272,17 @@ class Market(StrictModel):
 
     price: PriceSpec
     network: NetworkSpec
+    fx: FxSpec | None = Field(
+        default=None,
+        description="local-currency exchange rate; optional: when absent there is no FX path "
+        "and reserves are valued in USD only",
+    )
+
+    @field_validator("fx")
+    @classmethod
+    def _fx_correlation(cls, fx: FxSpec | None, info: ValidationInfo) -> FxSpec | None:
+        price = info.data.get("price")  # absent if [market.price] did not validate
+        return check_fx_correlation(fx, price.model if isinstance(price, PriceSpec) else None)
 
 
 def _powerlaw_coefficients(ps: PriceSpec) -> str | None:
@@ -331,6 +346,11 @@ NETWORK_MODEL_TABLE: dict[str, MarketModel[NetworkSpec]] = {
     ),  # fmt: skip
 }
 
+#: Each FX model: the ``[market.fx]`` fields it reads besides model, currency, start_lcu_per_usd.
+FX_MODEL_TABLE: dict[str, MarketModel[FxSpec]] = {
+    m: MarketModel(r) for m, r in FX_MODEL_READS.items()
+}
+
 #: Price models accepted by the schema.
 PRICE_MODELS: tuple[str, ...] = tuple(PRICE_MODEL_TABLE)
 #: Network hashrate models accepted by the schema.
@@ -346,11 +366,11 @@ class MarketSection:
     Parameters
     ----------
     key : str
-        Dotted section key, ``market.price`` or ``market.network``.
+        Dotted section key, ``market.price``, ``market.network`` or ``market.fx``.
     spec : type
         The pydantic model of the section.
     start : str
-        The field holding the starting value (``start_usd``, ``start_ehs``).
+        The field holding the starting value (``start_usd``, ``start_ehs``, ...).
     common : frozenset of str
         Fields every model of the section reads.
     models : mapping of str to MarketModel
@@ -389,5 +409,9 @@ MARKET_SECTIONS: dict[str, MarketSection] = {
     "market.network": MarketSection(
         "market.network", NetworkSpec, "start_ehs", frozenset({"model", "start_ehs"}),
         NETWORK_MODEL_TABLE,
+    ),
+    "market.fx": MarketSection(
+        "market.fx", FxSpec, "start_lcu_per_usd",
+        frozenset({"model", "currency", "start_lcu_per_usd"}), FX_MODEL_TABLE,
     ),
 }  # fmt: skip

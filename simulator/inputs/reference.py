@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: The entity lists: one ``[[reserve]]`` or ``[[mining]]`` table per entity.
-ENTITIES = ("reserve", "mining")
+ENTITIES = ("reserve", "mining", "benchmark")
 #: Keys of a file that reading and merging consume (no schema field): kind and meaning.
 FILE_KEYS: dict[str, tuple[str, str]] = {
     "extends": (

@@ -68,6 +68,15 @@ degrees_of_freedom = 4
 [market.price]
 shocks = [{ date = 2026-06-01, change = -0.5 }]   # the price halves on 2026-06-01
 """,
+    "market.fx": """\
+[market.fx]
+model = "gbm"                      # log-normal PKR per USD; a rising rate is a weaker rupee
+currency = "PKR"
+start_lcu_per_usd = { value = 283.5, note = "a rate of mid-July 2025; replace with a source" }
+expected_growth_per_year = { value = 0.08, low = 0.03, high = 0.15, note = "a view" }
+volatility_per_year = 0.10
+correlation_with_price = 0.2
+""",
     "market.network": """\
 [market.network]
 model = "economic"                 # hashrate follows what miners' revenue pays for
@@ -127,6 +136,26 @@ pue = 1.1
 uptime = 0.95
 disposal = "sell_to_cover"         # sell enough to pay the running costs, keep the rest
 reserve = "punjab"
+cost_reflective_usd_per_kwh = { value = 0.12, note = "what the power costs to supply" }
+power_sale_usd_per_kwh = { value = 0.05, note = "what it would fetch sold instead" }
+emission_factor_tco2_per_mwh = 0.95  # coal-fired (the default)
+""",
+    "mining.NAME.ai": """\
+[[mining]]
+name = "pakistan"
+mining_share = 0.5                 # half the site mines; the other half is leased to AI
+
+[mining.ai]
+revenue_usd_per_mw_year = { value = 1_800_000, note = "colocation at about USD 150/kW-month" }
+capex_usd_per_mw = { value = 10_000_000, note = "a data-centre hall" }
+opex_usd_per_mw_year = 150_000
+utilisation = 0.6
+""",
+    "benchmark.NAME": """\
+[[benchmark]]
+name = "reserves_sbp"
+label = "a central bank's FX reserves"
+value_usd = { value = 14_000_000_000, note = "replace with a cited figure or a user fact" }
 """,
     "mining.NAME.refreshes[]": """\
 [[mining]]

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: Top-level arrays of named entities; they merge and are addressed by ``name``.
-ENTITY_LISTS = ("reserve", "mining")
+ENTITY_LISTS = ("reserve", "mining", "benchmark")
 #: Top-level key listing the user's facts files (paths relative to the file that writes them).
 FACTS_KEY = "facts"
 #: Keys of a value form (``{ cite = ... }``, ``{ value = ..., note = ... }``).

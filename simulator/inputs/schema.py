@@ -32,6 +32,13 @@ from simulator.inputs.market_schema import (
     PriceSpec,
     Shock,
 )
+from simulator.inputs.schema_ledger import (
+    COST_REFLECTIVE_FIELD,
+    EMISSION_FACTOR_FIELD,
+    POWER_SALE_FIELD,
+    AiSide,
+    Benchmark,
+)
 from simulator.inputs.schema_reserve import Purchase, Reserve, Sale, SellRule
 from simulator.inputs.schema_types import (
     FROM_DATE,
@@ -64,6 +71,8 @@ __all__ = [
     "RampStep",
     "Refresh",
     "Mining",
+    "AiSide",
+    "Benchmark",
     "Scenario",
     "PRICE_MODEL_FIELDS",
     "NETWORK_MODEL_FIELDS",
@@ -100,7 +109,8 @@ class Meta(StrictModel):
         high=1e15,
         unit="USD",
         why=WORLD_USD_WHY,
-        description="a USD figure to compare reserve values with (none by default)",
+        description="a USD figure to compare reserve values with, the short form of one "
+        "[[benchmark]] named 'benchmark' (none by default)",
     )
     benchmark_label: str = Field("benchmark", description="label for benchmark_usd")
 
@@ -260,12 +270,27 @@ class Mining(StrictModel):
         False, description="stop on a day when expected revenue is below that day's energy "
         "cost (other opex is paid either way); default: the fleet always runs"
     )  # fmt: skip
+    cost_reflective_usd_per_kwh: float | None = COST_REFLECTIVE_FIELD
+    emission_factor_tco2_per_mwh: float = EMISSION_FACTOR_FIELD
+    power_sale_usd_per_kwh: float | None = POWER_SALE_FIELD
+    ai: AiSide | None = Field(
+        None, description="the power not mined, leased to AI data centres; none by default"
+    )
 
     @model_validator(mode="after")
     def _needs_reserve(self) -> Mining:
         if self.disposal != "sell_all" and self.reserve is None:
             raise ValueError(f"disposal {self.disposal!r} needs a reserve to receive the BTC")
+        if self.ai is not None and self.mining_share >= 1:
+            raise ValueError("ai needs mining_share below 1: no power is left for AI")
         return self
+
+    @property
+    def cost_reflective(self) -> float:
+        """The cost-reflective tariff [USD/kWh]: the one set, else the tariff charged."""
+        if self.cost_reflective_usd_per_kwh is None:
+            return self.electricity_usd_per_kwh
+        return self.cost_reflective_usd_per_kwh
 
 
 class Scenario(StrictModel):
@@ -276,6 +301,39 @@ class Scenario(StrictModel):
     chain: Chain
     reserve: list[Reserve] = Field(default_factory=list)
     mining: list[Mining] = Field(default_factory=list)
+    benchmark: list[Benchmark] = Field(
+        default_factory=list, description="yardsticks reserve values are set against"
+    )
+
+    @model_validator(mode="after")
+    def _currencies(self) -> Scenario:
+        fx = self.market.fx
+        for res in self.reserve:
+            if res.currency != "USD" and (fx is None or res.currency != fx.currency):
+                have = f"[market.fx] is in {fx.currency}" if fx else "there is no [market.fx]"
+                raise ValueError(
+                    f"reserve {res.name!r}: currency {res.currency!r} needs a [market.fx] path "
+                    f"in that currency, but {have}"
+                )
+        return self
+
+    @property
+    def benchmarks(self) -> list[Benchmark]:
+        """Every benchmark: ``scenario.benchmark_usd`` (if set) first, then ``[[benchmark]]``."""
+        meta = self.scenario
+        short = (
+            [
+                Benchmark(
+                    name="benchmark",
+                    label=meta.benchmark_label,
+                    value_usd=meta.benchmark_usd,
+                    end_year=None,
+                )
+            ]
+            if meta.benchmark_usd
+            else []
+        )
+        return short + list(self.benchmark)
 
 
 #: Fields of ``[market.price]`` that each price model reads (besides model, start_usd, shocks).
@@ -290,7 +348,8 @@ def unused_market_keys(model: Scenario) -> set[str]:
     """Dotted keys of market fields that the scenario's chosen models do not read.
 
     They are left out of the resolved inputs, so a GBM scenario does not list,
-    say, the Student-t degrees of freedom among its assumptions.
+    say, the Student-t degrees of freedom among its assumptions. An optional
+    section the scenario leaves out (``[market.fx]``) is itself unused.
 
     Parameters
     ----------
@@ -300,16 +359,15 @@ def unused_market_keys(model: Scenario) -> set[str]:
     Returns
     -------
     set of str
-        Keys such as ``market.price.degrees_of_freedom``.
+        Keys such as ``market.price.degrees_of_freedom``, or ``market.fx``.
     """
-    chosen = {
-        "market.price": model.market.price.model,
-        "market.network": model.market.network.model,
-    }
-    return {
+    specs = {key: getattr(model.market, key.removeprefix("market.")) for key in MARKET_SECTIONS}
+    unused = {key for key, spec in specs.items() if spec is None}
+    return unused | {
         f"{key}.{name}"
-        for key, chosen_model in chosen.items()
-        for name in MARKET_SECTIONS[key].unused(chosen_model)
+        for key, spec in specs.items()
+        if spec is not None
+        for name in MARKET_SECTIONS[key].unused(spec.model)
     }
 
 
@@ -333,8 +391,10 @@ def unread_market_keys(model: Scenario, keys: Iterable[str]) -> list[tuple[str, 
         ``("market.network.growth_per_year", "economic")``.
     """
     unused = unused_market_keys(model)
-    chosen = {
-        "market.price": model.market.price.model,
-        "market.network": model.market.network.model,
-    }
-    return [(k, chosen[k.rpartition(".")[0]]) for k in keys if k in unused]
+    specs = {key: getattr(model.market, key.removeprefix("market.")) for key in MARKET_SECTIONS}
+    chosen = {key: spec.model for key, spec in specs.items() if spec is not None}
+    return [
+        (k, chosen[k.rpartition(".")[0]])
+        for k in keys
+        if k in unused and k.rpartition(".")[0] in chosen
+    ]

@@ -116,3 +116,9 @@ class Reserve(StrictModel):
     purchases: list[Purchase] = Field(default_factory=list)
     sales: list[Sale] = Field(default_factory=list)
     sell_rules: list[SellRule] = Field(default_factory=list)
+    currency: str = Field(
+        "USD",
+        pattern=r"^[A-Z]{3}$",
+        description="currency the reserve is also valued in: USD (default; El Salvador's "
+        "legal tender) or the [market.fx] currency, e.g. PKR, which adds value_lcu",
+    )

@@ -29,6 +29,8 @@ __all__ = [
     "higher_is_better",
     "key_metrics",
     "kind_of",
+    "ledger_metrics",
+    "NEEDS",
     "metric",
     "metric_names",
     "run_table_metrics",
@@ -71,6 +73,11 @@ class Metric:
         the columns of a sweep), counting from 0; None if not a key metric.
     condition : str
         When the summary reports the metric, if not always (empty: always).
+    needs : str
+        What the entity needs for the metric to be reported, as a code the
+        summary checks (:data:`NEEDS`); empty: always reported.
+    ledger : bool
+        A column of the policy ledger ``btcsim run`` prints per mining operation.
     """
 
     name: str
@@ -82,6 +89,8 @@ class Metric:
     in_run_table: bool = False
     key: int | None = None
     condition: str = ""
+    needs: str = ""
+    ledger: bool = False
 
 
 #: Every horizon metric, in the order the summary reports it.
@@ -96,6 +105,11 @@ METRICS: tuple[Metric, ...] = (
         "network_hashrate_ehs", "EH/s", "market", None,
         "Total network hashrate on the last day, the simulated operations included.",
         in_run_table=True, key=1,
+    ),
+    Metric(
+        "fx_lcu_per_usd", "LCU/USD", "market", None,
+        "Exchange rate on the last day: local currency units per USD ([market.fx]).",
+        in_run_table=True, condition="only when the scenario has [market.fx]", needs="fx",
     ),
     # --------------------------------------------------------------- reserve
     Metric(
@@ -164,7 +178,15 @@ METRICS: tuple[Metric, ...] = (
         "Value at the horizon / the scenario's benchmark (for instance the cited "
         "$7 bn IMF facility).",
         in_run_table=True,
-        condition="only when the scenario sets scenario.benchmark_usd",
+        condition="only when the scenario has a benchmark ([[benchmark]] or "
+        "scenario.benchmark_usd); the first one",
+        needs="benchmark",
+    ),
+    Metric(
+        "value_lcu", "LCU", "reserve", True,
+        "Value at the horizon in local currency: value_usd x the last day's exchange rate.",
+        in_run_table=True, needs="local_currency",
+        condition="only for a reserve whose currency is the [market.fx] currency",
     ),
     # ---------------------------------------------------------------- mining
     Metric(
@@ -194,7 +216,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "energy_cost_usd", "USD", "mining", False,
         "Electricity cost over the horizon (days running only).",
-        in_run_table=True,
+        in_run_table=True, ledger=True,
     ),
     Metric(
         "other_opex_usd", "USD", "mining", None,
@@ -237,13 +259,124 @@ METRICS: tuple[Metric, ...] = (
         "Cash costs not covered by BTC sold on the day (paid from outside, added "
         "to the reserve's cost basis).",
     ),
+    # ---------------------------------------------------------- mining ledger
+    Metric(
+        "energy_mwh_per_day", "MWh/day", "mining", None,
+        "Energy used per simulated day, averaged over the horizon (days running only).",
+    ),
+    Metric(
+        "energy_gwh", "GWh", "mining", None,
+        "Energy used over the horizon (facility power x share x uptime x hours running).",
+    ),
+    Metric(
+        "energy_twh", "TWh", "mining", None,
+        "Energy used over the horizon, in TWh.",
+        ledger=True,
+    ),
+    Metric(
+        "energy_twh_per_year", "TWh/yr", "mining", None,
+        "Energy used per year: energy_twh / the horizon in years.",
+        ledger=True,
+    ),
+    Metric(
+        "emissions_tco2", "tCO2", "mining", False,
+        "CO2 emitted generating the energy used: energy x emission_factor_tco2_per_mwh.",
+        ledger=True,
+    ),
+    Metric(
+        "emissions_tco2_per_year", "tCO2/yr", "mining", False,
+        "CO2 emitted per year: emissions_tco2 / the horizon in years.",
+    ),
+    Metric(
+        "emissions_per_btc_tco2", "tCO2/BTC", "mining", False,
+        "CO2 emitted per BTC mined (inf on a path that mined nothing).",
+        ledger=True,
+    ),
+    Metric(
+        "subsidy_cost_usd", "USD", "mining", False,
+        "Fiscal cost of the tariff: (cost_reflective_usd_per_kwh - the tariff charged) x "
+        "energy used; 0 when the two tariffs agree.",
+        key=4, ledger=True,
+    ),
+    Metric(
+        "depreciation_usd", "USD", "mining", None,
+        "Straight-line depreciation of the capex charged within the horizon.",
+    ),
+    Metric(
+        "kept_btc_gain_usd", "USD", "mining", True,
+        "Change in value of the BTC kept: BTC kept x the last price - their value on the "
+        "days they were mined.",
+    ),
+    Metric(
+        "net_fiscal_usd", "USD", "mining", True,
+        "The state's net position: margin at the tariff charged - subsidy cost - "
+        "depreciation + kept_btc_gain_usd (= margin at the cost-reflective tariff - "
+        "depreciation + kept_btc_gain_usd).",
+        key=5, ledger=True,
+    ),
+    Metric(
+        "prob_net_fiscal_positive", "probability", "mining", True,
+        "Share of paths whose net_fiscal_usd is above 0.",
+        probability=True, ledger=True,
+    ),
+    Metric(
+        "power_sale_value_usd", "USD", "mining", None,
+        "What the same energy would fetch sold to the grid or exported: energy x "
+        "power_sale_usd_per_kwh.",
+        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
+        needs="power_sale",
+    ),
+    Metric(
+        "mining_vs_power_sale_usd", "USD", "mining", True,
+        "Net benefit of mining over selling the power: net_fiscal_usd - energy x "
+        "(power_sale_usd_per_kwh - cost_reflective_usd_per_kwh).",
+        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
+        needs="power_sale",
+    ),
+    Metric(
+        "prob_mining_beats_power_sale", "probability", "mining", True,
+        "Share of paths where mining_vs_power_sale_usd is above 0.",
+        probability=True, ledger=True,
+        condition="only when the operation sets power_sale_usd_per_kwh", needs="power_sale",
+    ),
+    Metric(
+        "net_fiscal_usd_per_mw", "USD/MW", "mining", True,
+        "net_fiscal_usd per MW mined (power_mw x mining_share), to set against ai_net_usd_per_mw.",
+        ledger=True, condition="only when the operation has an ai table", needs="ai",
+    ),
+    Metric(
+        "ai_net_usd", "USD", "mining", None,
+        "The state's net from the AI side (the power not mined): lease revenue - opex - its "
+        "energy at the cost-reflective tariff - depreciation; the same on every path.",
+        condition="only when the operation has an ai table", needs="ai",
+    ),
+    Metric(
+        "ai_net_usd_per_mw", "USD/MW", "mining", None,
+        "ai_net_usd per MW of the AI side (power_mw x (1 - mining_share)).",
+        ledger=True, condition="only when the operation has an ai table", needs="ai",
+    ),
+    Metric(
+        "prob_mining_beats_ai", "probability", "mining", True,
+        "Share of paths where net_fiscal_usd_per_mw is above ai_net_usd_per_mw.",
+        probability=True, ledger=True, needs="ai",
+        condition="only when the operation has an ai table",
+    ),
 )  # fmt: skip
+
+#: Codes of :attr:`Metric.needs`: what an entity needs for the metric to be reported.
+NEEDS = {
+    "fx": "the scenario has [market.fx]",
+    "local_currency": "the reserve's currency is the [market.fx] currency",
+    "benchmark": "the scenario has a benchmark",
+    "power_sale": "the operation sets power_sale_usd_per_kwh",
+    "ai": "the operation has an ai table",
+}
 
 #: What "beats the reference" means, in words (the footnote of ``btcsim compare``).
 DIRECTION_NOTE = (
-    "more is better for value, net position, BTC and margin; less for costs, break-even "
-    "price, drawdown and the chances of ending below cost or at a net loss; market metrics "
-    "are not scored"
+    "more is better for value, net position, BTC and margin; less for costs, subsidy, "
+    "emissions, break-even price, drawdown and the chances of ending below cost or at a net "
+    "loss; market metrics are not scored"
 )
 
 _BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -276,6 +409,11 @@ def key_metrics(kind: str) -> tuple[str, ...]:
     """Key metrics of ``kind`` (comparison rows, sweep columns), in key order."""
     keyed = [m for m in METRICS if m.kind == kind and m.key is not None]
     return tuple(m.name for m in sorted(keyed, key=lambda m: m.key or 0))
+
+
+def ledger_metrics() -> tuple[str, ...]:
+    """Columns of the policy ledger ``btcsim run`` prints per mining operation, in order."""
+    return tuple(m.name for m in METRICS if m.ledger)
 
 
 def run_table_metrics(kind: str) -> tuple[str, ...]:

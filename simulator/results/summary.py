@@ -2,8 +2,10 @@
 
 What each metric means, its unit, kind and scoring direction are in the
 registry :data:`simulator.results.metrics.METRICS`; this module computes them
-in the registry's order (``value_share_of_benchmark`` only when the scenario
-has a benchmark). Every value is float64 from the kernel's per-path finals
+in the registry's order (a metric with a
+:attr:`~simulator.results.metrics.Metric.needs` only where the entity meets
+it); the mining ledger is :mod:`simulator.results.ledger`'s. Every value is
+float64 from the kernel's per-path finals
 (the recorded float32 paths are used only for the market's last day).
 Statistics are over all paths: a metric undefined on some paths (a cost per
 BTC where nothing was mined) keeps them, ranked as ``inf``, and the summary's
@@ -19,24 +21,14 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.kernel import MINING_FINALS
-from simulator.engine.plan import Plan
+from simulator.engine.plan import FX_VAR, LCU_VAR, Plan
 from simulator.inputs.schema import Scenario
 from simulator.model.reserve import COST_TOLERANCE, SELL_ALL
+from simulator.results.ledger import ledger_rows, per_btc
 from simulator.results.metrics import metric
 from simulator.results.result import summary_rows
 
 __all__ = ["summary_and_path_metrics"]
-
-
-def _per_btc(cost_usd: Any, btc: np.ndarray) -> np.ndarray:
-    """Cost per BTC [USD/BTC]; ``inf`` on a path that mined nothing (even at no cost).
-
-    A path with no BTC has no finite cost per BTC: it ranks above every
-    finite value (the worst, as less is better), and the summary's
-    ``defined_share`` counts it out.
-    """
-    cost = np.broadcast_to(np.asarray(cost_usd, dtype=np.float64), btc.shape)
-    return np.divide(cost, btc, out=np.full(btc.shape, np.inf), where=btc > 0)
 
 
 def summary_and_path_metrics(
@@ -73,7 +65,10 @@ def summary_and_path_metrics(
 
     add("market", "price_usd", v[("market", "price_usd")])
     add("market", "network_hashrate_ehs", v[("market", "network_hashrate_ehs")])
-    bench = model.scenario.benchmark_usd
+    fx = model.market.fx is not None
+    if fx:
+        add("market", "fx_lcu_per_usd", fr[("market", FX_VAR)])
+    bench = model.benchmarks[0].value_usd if model.benchmarks else None
     start_usd = float(model.market.price.start_usd)
     for r, res in enumerate(model.reserve):
         e = res.name
@@ -104,6 +99,8 @@ def summary_and_path_metrics(
         add(e, "prob_net_loss", (gain < -COST_TOLERANCE * scale).astype(float))
         if bench:
             add(e, "value_share_of_benchmark", value / bench)
+        if res.currency != "USD":
+            add(e, "value_lcu", fr[(e, LCU_VAR)])
     for i, op in enumerate(model.mining):
         e = op.name
         mined = fm[(e, "btc_mined_btc")]
@@ -119,9 +116,10 @@ def summary_and_path_metrics(
             add(e, "other_opex_usd", fm[(e, "other_opex_usd")])
             add(e, "capex_usd", float(plan.capex[i].sum()))
             add(e, "margin_usd", fm[(e, "revenue_usd")] - cash)
-            add(e, "cash_cost_per_btc_usd", _per_btc(cash, mined))
-            add(e, "cost_per_btc_usd", _per_btc(cash + depreciation, mined))
+            add(e, "cash_cost_per_btc_usd", per_btc(cash, mined))
+            add(e, "cost_per_btc_usd", per_btc(cash + depreciation, mined))
             add(e, "breakeven_price_usd", fm[(e, "breakeven_price_usd")])
             add(e, "mean_network_share", fm[(e, "mean_network_share")])
             add(e, "uncovered_cash_usd", fm[(e, "uncovered_cash_usd")])
+            ledger_rows(model, plan, i, fm, add)
     return pd.DataFrame(rows), pd.DataFrame(per_path)

@@ -57,7 +57,7 @@ def test_every_field_of_every_model_is_in_the_reference_once() -> None:
     keys = [k.key for k in REF.keys()]
     assert len(keys) == len(set(keys))
     expected = {f for f, _, _ in FIELDS} | {"extends", "facts", "scenario.start_from"}
-    expected |= {"reserve.NAME.remove", "mining.NAME.remove"}
+    expected |= {"reserve.NAME.remove", "mining.NAME.remove", "benchmark.NAME.remove"}
     assert set(keys) == expected
 
 
@@ -166,7 +166,7 @@ def test_pattern_of(text: str, pattern: str) -> None:
 
 def test_select_a_table_a_key_and_an_unknown_one() -> None:
     assert [t.key for t in REF.select("mining")] == [
-        "mining.NAME", "mining.NAME.refreshes[]", "mining.NAME.ramp[]"
+        "mining.NAME", "mining.NAME.refreshes[]", "mining.NAME.ramp[]", "mining.NAME.ai"
     ]  # fmt: skip
     (only,) = REF.select("mining.pakistan.power_mw")
     assert [k.name for k in only.keys] == ["power_mw"]

@@ -24,7 +24,7 @@ def test_shipped_scenarios_validate(path: Path) -> None:
     # every assumption written in a shipped file carries a note saying why
     for item in scenario.inputs.values():
         if item.provenance == "assumption" and not item.is_default:
-            is_label = item.key.endswith((".model", ".reserve", ".date", ".fraction"))
+            is_label = item.key.endswith((".model", ".reserve", ".date", ".fraction", ".label"))
             is_label |= item.key.startswith("scenario.")
             assert is_label or item.source != "no note given", item.key
 

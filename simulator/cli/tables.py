@@ -1,0 +1,113 @@
+"""Tables ``btcsim run`` prints: an entity's summary, and a mining operation's policy ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from simulator.cli.common import new_table
+from simulator.results.format import format_percent, format_with_error
+from simulator.results.metrics import ledger_metrics
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+__all__ = ["LEDGER_METRICS", "currency_of", "ledger_table", "summary_table"]
+
+#: The ledger's rows, in the registry's order (:func:`simulator.results.metrics.ledger_metrics`).
+LEDGER_METRICS = ledger_metrics()
+
+
+def currency_of(result: Any) -> str:
+    """The local currency's code of a result (``[market.fx] currency``), or ``"LCU"``."""
+    rows = result.inputs[result.inputs.key == "market.fx.currency"]
+    return str(rows.value.iloc[0]) if len(rows) else "LCU"
+
+
+def summary_table(
+    result: Any, entity: str, kind: str, metrics: Sequence[str], title: str = ""
+) -> Table:
+    """A table of ``metrics`` of one entity: p5, median and p95 with their Monte Carlo errors.
+
+    Parameters
+    ----------
+    result : Result
+        A run's result.
+    entity : str
+        Entity name (``"market"`` for the market).
+    kind : {"market", "reserve", "mining"}
+        Its kind, for the default title.
+    metrics : sequence of str
+        Metrics to show, in order; those the summary lacks are left out.
+    title : str, optional
+        Title; default ``"<scenario>: <kind> <entity> at <end date>"``.
+    """
+    default = kind if kind == "market" else f"{kind} {entity}"
+    table = new_table(
+        title=title or f"{result.scenario}: {default} at {result.meta['end_date']}",
+        title_justify="left",
+    )
+    rows = result.summary[result.summary.entity == entity].set_index("metric")
+    shown = rows.loc[[m for m in metrics if m in rows.index]]
+    partial = "defined_share" in shown and bool((shown["defined_share"] < 1).any())
+    columns = ("metric", "unit", "p5", "median", "p95") + (("defined",) if partial else ())
+    if partial:
+        table.caption = (
+            "defined: share of paths where the metric is a number; on the others nothing was "
+            "mined (over the horizon, or on its last day for the break-even price), they rank "
+            "as inf, and a percentile that reaches them reads inf"
+        )
+        table.caption_justify = "left"
+    for col in columns:
+        right = col not in ("metric", "unit")
+        table.add_column(col, justify="right" if right else "left", no_wrap=True)
+
+    def defined(r: Any) -> tuple[str, ...]:
+        """The share of paths where the metric is defined, when some metric is not always."""
+        if not partial:
+            return ()
+        return ("" if r["defined_share"] == 1 else format_percent(float(r["defined_share"])),)
+
+    for metric in metrics:
+        if metric not in rows.index:
+            continue
+        r = rows.loc[metric]
+        if r.unit == "probability":
+            cell = format_with_error(r["mean"], r.get("mean_se", float("nan")), percent=True)
+            table.add_row(metric, "", "", cell, "", *defined(r))
+            continue
+        unit = "" if r.unit == "fraction" else r.unit.replace("LCU", currency_of(result))
+        cells = [
+            format_with_error(r[c], r.get(f"{c}_se", float("nan")), r.unit, r.unit == "fraction")
+            for c in ("p5", "p50", "p95")
+        ]
+        table.add_row(metric, unit, *cells, *defined(r))
+    return table
+
+
+def ledger_table(result: Any, op: Any) -> Table:
+    """The policy ledger of mining operation ``op``: energy, emissions, bill, subsidy, net.
+
+    The state's net position counts the margin at the tariff charged, less the
+    subsidy cost (the gap to the cost-reflective tariff times the energy) and
+    the capex's depreciation, plus the change in value of the BTC kept.
+    """
+    span = f"{result.meta['start_date']} to {result.meta['end_date']}"
+    title = f"{result.scenario}: ledger of mining {op.name}, {span}"
+    table = summary_table(result, op.name, "mining", LEDGER_METRICS, title=title)
+    tariff, reflective = op.electricity_usd_per_kwh, op.cost_reflective
+    notes = [
+        f"tariff charged {tariff:g} USD/kWh, cost-reflective {reflective:g} "
+        f"(subsidy = the gap x energy); emission factor {op.emission_factor_tco2_per_mwh:g} "
+        "tCO2/MWh",
+        "net_fiscal_usd = margin - subsidy - depreciation + change in value of the BTC kept",
+    ]
+    if op.power_sale_usd_per_kwh is not None:
+        notes.append(
+            f"power sold instead at {op.power_sale_usd_per_kwh:g} USD/kWh; mining_vs_power_sale"
+            "_usd = net_fiscal_usd - energy x (sale price - cost-reflective tariff)"
+        )
+    caption = "; ".join(notes)
+    table.caption = f"{table.caption}\n{caption}" if table.caption else caption
+    table.caption_justify = "left"
+    return table
