@@ -143,12 +143,55 @@ def _print_comparison(result: Any, files: list[Path], target: Path, scenarios: l
     end = first["end_date"]
     for (kind, entity), rows in result.table.groupby(["kind", "entity"], sort=False):
         out.print(_metric_table(result, letters, kind, entity, rows, end))
+    for line in _subsidy_notes(result, letters, scenarios):
+        out.print(line, markup=False)
     out.print(
         "P(beats A): share of paths on which the scenario does better than A on the same path "
         f"({DIRECTION_NOTE}). For P(below cost) the median column holds the probability.",
         markup=False,
     )
     out.print(f"Files: {target}/ ({', '.join(result.files)})", markup=False)
+
+
+def _subsidy_notes(result: Any, letters: list[str], scenarios: list[Any]) -> list[str]:
+    """What A's subsidy costs against each other scenario's, and what it buys.
+
+    For every mining operation whose subsidy cost differs from A's: the extra
+    subsidy, the extra BTC its reserve holds, and the change in the state's net
+    position, each as the difference of the medians.
+    """
+    rows = {(r["kind"], r["entity"], r["metric"]): r for r in result.table.to_dict("records")}
+    notes = []
+    for op in scenarios[0].model.mining:
+        subsidy = rows.get(("mining", op.name, "subsidy_cost_usd"))
+        net = rows.get(("mining", op.name, "net_fiscal_usd"))
+        held = rows.get(("reserve", op.reserve or "", "holdings_btc"))
+        if subsidy is None or net is None:
+            continue
+        for letter, r in list(zip(letters, result.results, strict=True))[1:]:
+            extra = -subsidy[f"{r.scenario}.diff_p50"]  # A's subsidy minus this one's
+            if extra == 0:
+                continue
+            text = (
+                f"Subsidy of mining {op.name}: A's costs the state "
+                f"{format_number(abs(extra), 'USD')} USD {'more' if extra > 0 else 'less'} "
+                f"than {letter}'s"
+            )
+            if held is not None:
+                btc = -held[f"{r.scenario}.diff_p50"]
+                text += (
+                    f"; with it reserve {op.reserve} holds {format_number(abs(btc), 'BTC')} BTC "
+                    f"{'more' if btc >= 0 else 'less'}"
+                )
+            gain = -net[f"{r.scenario}.diff_p50"]
+            text += (
+                f"; the state's net position (net_fiscal_usd) differs by "
+                f"{format_number(gain, 'USD')} USD, as a subsidy only moves money from the "
+                "utility to the operation (differences of the medians, A minus "
+                f"{letter})"
+            )
+            notes.append(text)
+    return notes
 
 
 def _print_inputs_diff(result: Any, letters: list[str], scenarios: list[Any]) -> None:

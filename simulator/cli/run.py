@@ -32,7 +32,7 @@ from simulator.cli.common import (
     user_errors,
     warn_unread,
 )
-from simulator.cli.tables import ledger_table, summary_table
+from simulator.cli.tables import benchmark_note, ledger_table, summary_table
 from simulator.inputs.shipped import BASELINE
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
 
@@ -165,6 +165,8 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
     out.print(summary_table(result, "market", "market", RUN_METRICS["market"]))
     for res in model.reserve:
         out.print(summary_table(result, res.name, "reserve", RUN_METRICS["reserve"]))
+    if model.benchmarks:
+        out.print(benchmark_note(model, result), markup=False)
     for op in model.mining:
         out.print(summary_table(result, op.name, "mining", RUN_METRICS["mining"]))
         out.print(ledger_table(result, op))

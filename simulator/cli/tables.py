@@ -12,7 +12,7 @@ from simulator.results.metrics import ledger_metrics
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["LEDGER_METRICS", "currency_of", "ledger_table", "summary_table"]
+__all__ = ["LEDGER_METRICS", "benchmark_note", "currency_of", "ledger_table", "summary_table"]
 
 #: The ledger's rows, in the registry's order (:func:`simulator.results.metrics.ledger_metrics`).
 LEDGER_METRICS = ledger_metrics()
@@ -111,3 +111,25 @@ def ledger_table(result: Any, op: Any) -> Table:
     table.caption = f"{table.caption}\n{caption}" if table.caption else caption
     table.caption_justify = "left"
     return table
+
+
+def benchmark_note(model: Any, result: Any) -> str:
+    """One line per benchmark: its label, value, provenance and end year ("" if none).
+
+    The first benchmark is the one ``value_share_of_benchmark`` divides by.
+    """
+    from simulator.results.format import format_number
+
+    lines = []
+    for i, bench in enumerate(model.benchmarks):
+        prefix = "benchmark.benchmark" if bench.name == "benchmark" else f"benchmark.{bench.name}"
+        key = "scenario.benchmark_usd" if bench.name == "benchmark" else f"{prefix}.value_usd"
+        rows = result.inputs[result.inputs.key == key]
+        how = str(rows.provenance.iloc[0]) if len(rows) else "assumption"
+        text = f"{bench.shown}: {format_number(bench.value_usd, 'USD')} USD ({how})"
+        if bench.end_year is not None:
+            text += f", ends {bench.end_year}"
+        if i == 0:
+            text += "; value_share_of_benchmark is the share of this one"
+        lines.append(f"benchmark {text}")
+    return "\n".join(lines)

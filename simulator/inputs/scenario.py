@@ -291,8 +291,8 @@ def _input_table(
     Returns
     -------
     dict of str to ResolvedInput
-        Every leaf of the model, except names, descriptive text and unused
-        market keys: as recorded (with the validated value), or else as a
+        Every leaf of the model, except names, descriptive text, unused
+        market keys and an absent ``ai`` table: as recorded (with the validated value), or else as a
         btcsim default.
     """
     inputs: dict[str, ResolvedInput] = {}
@@ -300,6 +300,8 @@ def _input_table(
     for key, value, description in _walk_model(model, ""):
         if key in _SKIP_INPUTS or key.endswith(".name") or key in unused:
             continue
+        if key.endswith(".ai") and value is None:
+            continue  # no AI side: not an input (its fields are, when it has one)
         if isinstance(value, dt.date):
             value = value.isoformat()
         if key in recorded:

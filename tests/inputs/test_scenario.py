@@ -24,7 +24,9 @@ def test_shipped_scenarios_validate(path: Path) -> None:
     # every assumption written in a shipped file carries a note saying why
     for item in scenario.inputs.values():
         if item.provenance == "assumption" and not item.is_default:
-            is_label = item.key.endswith((".model", ".reserve", ".date", ".fraction", ".label"))
+            is_label = item.key.endswith(
+                (".model", ".reserve", ".date", ".fraction", ".label", ".currency")
+            )
             is_label |= item.key.startswith("scenario.")
             assert is_label or item.source != "no note given", item.key
 
@@ -53,7 +55,7 @@ def test_baseline_provenance() -> None:
     assert s.inputs["mining.pakistan.efficiency_j_per_th"].provenance == "assumption"
     assert s.inputs["protocol.halving_interval_blocks"].provenance == "protocol"
     counts = s.counts()
-    assert counts["cited"] == 3 and counts["derived"] == 2 and counts["protocol"] == 5
+    assert counts["cited"] == 4 and counts["derived"] == 2 and counts["protocol"] == 5
     assert sum(counts.values()) == len(s.inputs)
 
 
@@ -95,10 +97,10 @@ def test_explain_cli_groups_by_provenance() -> None:
     result = runner.invoke(app, ["explain", str(ROOT / "scenarios" / "baseline.toml")])
     assert result.exit_code == 0, result.output
     text = result.output
-    for title in ("cited (3)", "derived (2)", "protocol (5)"):
+    for title in ("cited (4)", "derived (2)", "protocol (5)"):
         assert title in text
     assert "el_salvador.reserve_btc: Crypto.news 2025-07-17" in text
-    assert text.strip().splitlines()[-1].startswith("3 cited, 2 derived, 5 protocol, ")
+    assert text.strip().splitlines()[-1].startswith("4 cited, 2 derived, 5 protocol, ")
 
 
 def test_explain_json() -> None:
@@ -109,7 +111,7 @@ def test_explain_json() -> None:
     rows = {r["key"]: r for r in data["inputs"]}
     assert rows["mining.pakistan.pue"]["value"] == 1.2
     assert rows["reserve.el_salvador.holdings_btc"]["fact_id"] == "el_salvador.reserve_btc"
-    assert data["counts"]["cited"] == 3
+    assert data["counts"]["cited"] == 4
 
 
 def test_facts_cli_list_and_detail() -> None:

@@ -70,7 +70,7 @@ def test_unknown_key_in_a_file(tmp_path: Path, body: str, key: str, words: str) 
     [
         ("scenario.pathz=3", "did you mean 'paths'?"),
         ("chain.tariff=3", "valid keys: start_height, start_difficulty"),
-        ("mining.pakistan.tarif=3", "and 9 more: btcsim schema mining.pakistan"),
+        ("mining.pakistan.tarif=3", "and 13 more: btcsim schema mining.pakistan"),
     ],
 )
 def test_unknown_key_in_set_gets_the_same_hints(tmp_path: Path, text: str, words: str) -> None:

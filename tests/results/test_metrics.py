@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from simulator.analysis import compare as compare_mod
 from simulator.analysis import variants
 from simulator.cli.run import RUN_METRICS
 from simulator.results import metrics as reg
+from simulator.results.ledger import reports
 from simulator.results.result import Result
 
 ROOT = PROJECT
@@ -27,8 +29,10 @@ BASELINE = SCEN / "baseline.toml"
 SMALL = ["scenario.paths=200", "scenario.horizon_years=1"]
 runner = CliRunner()
 
-#: Metrics the summary reports only under a condition (documented in the registry).
-CONDITIONAL = {"value_share_of_benchmark"}
+#: Metrics the summary reports only under a condition (documented in the registry):
+#: the baseline meets all but the AI side's (pakistan_mining_and_ai.toml has one).
+CONDITIONAL = {m.name for m in reg.METRICS if m.needs}
+AI_METRICS = {m.name for m in reg.METRICS if m.needs == "ai"}
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +42,28 @@ def baseline() -> Result:
 
 @pytest.fixture(scope="module")
 def no_benchmark() -> Result:
+    """The baseline without benchmarks, FX path, power-sale price or PKR reserve."""
     s = load_scenario(BASELINE, SMALL)
-    settings = s.model.scenario.model_copy(update={"benchmark_usd": None})
-    return simulate(replace(s, model=s.model.model_copy(update={"scenario": settings})))
+    m = s.model
+    mining = [op.model_copy(update={"power_sale_usd_per_kwh": None}) for op in m.mining]
+    reserve = [r.model_copy(update={"currency": "USD"}) for r in m.reserve]
+    market = m.market.model_copy(update={"fx": None})
+    update = {"benchmark": [], "mining": mining, "reserve": reserve, "market": market}
+    return simulate(replace(s, model=m.model_copy(update=update)))
+
+
+@pytest.fixture(scope="module")
+def with_ai() -> Result:
+    return simulate(load_scenario(SCEN / "pakistan_mining_and_ai.toml", SMALL))
+
+
+MODEL = load_scenario(BASELINE, SMALL).model
+
+
+def _entity_model(name: str, kind: str) -> Any:
+    """The baseline's reserve or mining entry of ``name`` (None for the market)."""
+    entries = {"reserve": MODEL.reserve, "mining": MODEL.mining}.get(kind, [])
+    return next((e for e in entries if e.name == name), None)
 
 
 def _entity_kinds() -> dict[str, set[str]]:
@@ -108,20 +131,24 @@ def test_every_summary_metric_is_in_the_registry_with_its_unit(
 
 
 def test_every_registry_metric_is_in_a_baseline_summary(
-    baseline: Result, no_benchmark: Result
+    baseline: Result, no_benchmark: Result, with_ai: Result
 ) -> None:
     s = baseline.summary
-    assert set(s.metric) == {m.name for m in reg.METRICS}
+    assert set(s.metric) == {m.name for m in reg.METRICS} - AI_METRICS
+    assert AI_METRICS <= set(with_ai.summary.metric)
     # per entity and kind (a reserve and a mine may share a name), in registry order
     for entity in s.entity.unique():
         got = list(s[s.entity == entity].metric)
         for kind in {reg.kind_of(n) for n in got}:
-            assert tuple(n for n in got if reg.kind_of(n) == kind) == reg.metric_names(kind)
+            entity_model = _entity_model(entity, kind)
+            want = tuple(n for n in reg.metric_names(kind) if reports(MODEL, n, entity_model))
+            assert tuple(n for n in got if reg.kind_of(n) == kind) == want
     # conditional metrics are documented as such and missing without their condition
     missing = {m.name for m in reg.METRICS} - set(no_benchmark.summary.metric)
     assert missing == CONDITIONAL
     for m in reg.METRICS:
         assert bool(m.condition) == (m.name in CONDITIONAL)
+        assert m.needs in ("", *reg.NEEDS)
 
 
 def test_views_are_derived_from_the_registry() -> None:
@@ -146,6 +173,8 @@ def test_views_are_derived_from_the_registry() -> None:
         "margin_usd",
         "cash_cost_per_btc_usd",
         "breakeven_price_usd",
+        "subsidy_cost_usd",
+        "net_fiscal_usd",
     )
     assert reg.key_metrics("market") == ("price_usd", "network_hashrate_ehs")
 

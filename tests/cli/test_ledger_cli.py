@@ -1,0 +1,82 @@
+"""The policy ledger on the command line: run's ledger table, compare's subsidy note, explain."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from support import PROJECT
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+SCEN = PROJECT / "scenarios"
+SMALL = ["--set", "scenario.paths=200", "--set", "scenario.horizon_years=2"]
+
+
+def test_run_prints_a_ledger_per_operation_and_the_benchmark(tmp_path: Path) -> None:
+    got = runner.invoke(
+        app, ["run", str(SCEN / "baseline.toml"), *SMALL, "--out", str(tmp_path / "r")]
+    )
+    assert got.exit_code == 0, got.output
+    text = got.output
+    assert "ledger of mining pakistan" in text
+    for name in ("energy_twh", "emissions_tco2", "energy_cost_usd", "subsidy_cost_usd",
+                 "net_fiscal_usd", "power_sale_value_usd", "prob_net_fiscal_positive"):  # fmt: skip
+        assert name in text, name
+    assert "tariff charged 0.08 USD/kWh, cost-reflective 0.12" in text
+    assert "benchmark Pakistan's IMF facility: 7 bn USD (cited), ends 2027" in text
+    assert re.search(r"value_lcu\s+│ PKR", text)
+    # the summary file holds the ledger too, with the arithmetic of the subsidy:
+    # (0.12 - 0.08) USD/kWh x energy [kWh]
+    s = pd.read_csv(tmp_path / "r" / "summary.csv")
+    row = lambda m: s[(s.entity == "pakistan") & (s.metric == m)].iloc[0]  # noqa: E731
+    kwh = row("energy_twh").p50 * 1e9
+    assert row("subsidy_cost_usd").p50 == pytest.approx(0.04 * kwh, rel=1e-9)
+
+
+def test_compare_of_the_tariffs_says_what_the_subsidy_costs_and_buys(tmp_path: Path) -> None:
+    got = runner.invoke(
+        app,
+        [
+            "compare",
+            str(SCEN / "pakistan_subsidised_tariff.toml"),
+            str(SCEN / "pakistan_cost_reflective_tariff.toml"),
+            *SMALL,
+            "--out",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert got.exit_code == 0, got.output
+    note = next(line for line in got.output.splitlines() if line.startswith("Subsidy of"))
+    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
+    sub = table[table.metric == "subsidy_cost_usd"].iloc[0]
+    assert sub["pakistan_cost_reflective_tariff.p50"] == 0.0  # no gap: no subsidy
+    assert sub["pakistan_subsidised_tariff.p50"] > 0
+    assert "A's costs the state" in note and "more than B's" in note
+    assert "reserve pakistan holds" in note and "BTC more" in note
+
+
+def test_explain_lists_every_ledger_input_with_its_provenance() -> None:
+    got = runner.invoke(app, ["explain", str(SCEN / "pakistan_mining_and_ai.toml"), "--json"])
+    assert got.exit_code == 0, got.output
+    rows = {r["key"]: r for r in json.loads(got.output)["inputs"]}
+    for key in (
+        "mining.pakistan.cost_reflective_usd_per_kwh",
+        "mining.pakistan.emission_factor_tco2_per_mwh",
+        "mining.pakistan.power_sale_usd_per_kwh",
+        "mining.pakistan.ai.revenue_usd_per_mw_year",
+        "mining.pakistan.ai.capex_usd_per_mw",
+        "mining.pakistan.ai.opex_usd_per_mw_year",
+        "mining.pakistan.ai.utilisation",
+        "market.fx.start_lcu_per_usd",
+        "market.fx.expected_growth_per_year",
+    ):
+        assert rows[key]["provenance"] == "assumption", key
+        assert rows[key]["source"].startswith("assumption") or "articles" in rows[key]["source"]
+    assert rows["benchmark.imf_facility.value_usd"]["provenance"] == "cited"
+    assert rows["benchmark.imf_facility.end_year"]["provenance"] == "cited"
