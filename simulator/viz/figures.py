@@ -3,6 +3,9 @@
 * :func:`figures_for_result` -- ``price`` (fan chart, log scale),
   ``network`` (hashrate fan with halvings), ``reserve_NAME`` per reserve and
   ``mining_NAME`` per operation.
+* :func:`figures_for_ledger` -- the policy ledger: ``net_position_OP`` per
+  mining operation, ``benchmark_share`` and ``local_value_RESERVE`` where
+  the scenario has a benchmark and a local currency.
 * :func:`figures_for_comparison` -- per entity, scenarios overlaid (median
   and one band each), with the inputs that differ in the footnote.
 * :func:`figures_for_sweep` -- a heat map for a two-key grid, else a line chart.
@@ -27,6 +30,15 @@ from simulator.results.result import Result
 from simulator.viz.analysis import sobol_chart, sweep_chart, sweep_heatmap, tornado_chart
 from simulator.viz.entities import mining_figure, reserve_figure
 from simulator.viz.fans import fan_chart, overlay_chart
+from simulator.viz.ledger import (
+    benchmark_share_figure,
+    benchmarks,
+    ledger_operations,
+    local_reserves,
+    local_value_figure,
+    net_position_figure,
+    reserve_names,
+)
 from simulator.viz.style import DPI, PROVENANCE_COLORS, reserve_prefixes, value_text
 
 if TYPE_CHECKING:
@@ -36,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "figures_for_comparison",
+    "figures_for_ledger",
     "figures_for_result",
     "figures_for_sensitivity",
     "figures_for_sweep",
@@ -65,6 +78,22 @@ def figures_for_result(result: Result) -> dict[str, Figure]:
             figures[f"reserve_{_stem(name)}"] = reserve_figure(result, name)
     for name in _entities_with(result, "btc_per_day"):
         figures[f"mining_{_stem(name)}"] = mining_figure(result, name)
+    return figures
+
+
+def figures_for_ledger(result: Result) -> dict[str, Figure]:
+    """The policy-ledger figures of one run, keyed by file stem (those that apply).
+
+    ``net_position_OP`` per mining operation with a recorded net position,
+    ``benchmark_share`` when the scenario has a benchmark and a reserve, and
+    ``local_value_RESERVE`` per reserve valued in the ``[market.fx]`` currency.
+    """
+    figures = {f"net_position_{_stem(op)}": net_position_figure(result, op)
+               for op in ledger_operations(result)}  # fmt: skip
+    if benchmarks(result) and reserve_names(result):
+        figures["benchmark_share"] = benchmark_share_figure(result)
+    for name in local_reserves(result):
+        figures[f"local_value_{_stem(name)}"] = local_value_figure(result, name)
     return figures
 
 

@@ -12,13 +12,10 @@ runs the scenarios once, paths kept, and compares them.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from simulator.analysis import compare as cmp
 from simulator.analysis.compare import CompareError, Comparison
@@ -26,7 +23,6 @@ from simulator.analysis.variants import backend_used, check_unique_names
 from simulator.inputs.provenance import count_text
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
-from simulator.results.format import format_percent, format_with_error
 from simulator.results.result import Result
 from simulator.viz.figures import figures_for_comparison, figures_for_result
 from simulator.viz.report_html import (
@@ -34,14 +30,17 @@ from simulator.viz.report_html import (
     SCRIPT,
     Html,
     badge,
+    error_note,
     escape,
     figure_data_uri,
     figures_html,
     html_table,
     is_missing,
     number_cell,
+    summary_table,
 )
 from simulator.viz.report_inputs import inputs_section
+from simulator.viz.report_ledger import ledger_section
 from simulator.viz.style import PROVENANCE_COLORS
 
 __all__ = [
@@ -89,50 +88,18 @@ def _settings(result: Result, scenario: ResolvedScenario) -> str:
     return f'<dl class="settings">{rows}</dl>'
 
 
-def _with_error(row: pd.Series, stat: str, unit: str, percent: bool) -> str:
-    """A summary statistic with its Monte Carlo error, as the CLI writes it (blank for NaN)."""
-    value = float(row[stat])
-    if math.isnan(value):
-        return ""
-    se = float(row.get(f"{stat}_se", float("nan")))
-    return format_with_error(value, se, unit, percent)
-
-
 def _summary(result: Result, scenario: ResolvedScenario) -> str:
     model = scenario.model
     groups = [("market", "market")] + [("reserve", r.name) for r in model.reserve]
     groups += [("mining", o.name) for o in model.mining]
     parts = []
     for kind, entity in groups:
-        rows = result.summary[result.summary.entity == entity].set_index("metric")
-        shown = [m for m in REPORT_METRICS[kind] if m in rows.index]
-        share = rows.loc[shown, "defined_share"] if "defined_share" in rows else None
-        partial = share is not None and bool((share < 1).any())
-        out = []
-        for metric in shown:
-            r = rows.loc[metric]
-            defined = [format_percent(r["defined_share"]) if r["defined_share"] < 1 else ""]
-            defined = defined if partial else []
-            if r.unit == "probability":
-                out.append([metric, "", "", _with_error(r, "mean", "", True), "", *defined])
-                continue
-            pct = r.unit == "fraction"
-            cells = [_with_error(r, c, r.unit, pct) for c in ("p5", "p50", "p95")]
-            out.append([metric, "" if pct else r.unit, *cells, *defined])
-        if out:
+        table = summary_table(result.summary, entity, REPORT_METRICS[kind])
+        if table:
             title = kind if kind == "market" else f"{kind} {entity}"
-            headers = ["metric", "unit", "p5", "median", "p95"] + (["defined"] if partial else [])
-            parts.append(f"<h4>{escape(title)}</h4>")
-            parts.append(html_table(headers, out, {2, 3, 4, 5}))
+            parts += [f"<h4>{escape(title)}</h4>", table]
     if parts:
-        paths = result.meta.get("paths")
-        parts.insert(
-            0,
-            "<p>± is the Monte Carlo standard error of each statistic"
-            + (f" over {int(paths):,} paths" if paths else "")
-            + ": what a rerun with another seed would move it by, typically. It says "
-            "nothing about whether the model's assumptions are right.</p>",
-        )
+        parts.insert(0, f"<p>{escape(error_note(result.meta.get('paths')))}</p>")
     return "\n".join(parts)
 
 
@@ -150,6 +117,7 @@ def _scenario_section(i: int, result: Result, scenario: ResolvedScenario) -> str
         _summary(result, scenario),
         "<h3>Figures</h3>",
         figures_html(figures_for_result(result)),
+        ledger_section(result, scenario.model),
         "<h3>Inputs</h3>",
         inputs_section(result, scenario.registry),
         "</section>",

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simulator.results.format import format_number, format_percent
+from simulator.results.format import format_number, format_percent, format_with_error
 from simulator.viz.style import DPI, PROVENANCE_COLORS
 
 __all__ = [
@@ -26,12 +27,14 @@ __all__ = [
     "SCRIPT",
     "Html",
     "badge",
+    "error_note",
     "escape",
     "figure_data_uri",
     "figures_html",
     "html_table",
     "is_missing",
     "number_cell",
+    "summary_table",
 ]
 
 #: Inline style sheet of the report.
@@ -130,4 +133,68 @@ def figures_html(figures: dict[str, Figure]) -> str:
         f'<figure><img alt="{escape(k)}" src="{figure_data_uri(f)}">'
         f"<figcaption>{escape(k)}</figcaption></figure>"
         for k, f in figures.items()
+    )
+
+
+def _with_error(row: pd.Series, stat: str, unit: str, percent: bool) -> str:
+    """A summary statistic with its Monte Carlo error, as the CLI writes it (blank for NaN)."""
+    value = float(row[stat])
+    if math.isnan(value):
+        return ""
+    se = float(row.get(f"{stat}_se", float("nan")))
+    return format_with_error(value, se, unit, percent)
+
+
+def summary_table(
+    summary: pd.DataFrame, entity: str, metrics: Sequence[str], currency: str = "LCU"
+) -> str:
+    """One entity's horizon metrics as a table: unit, p5, median, p95 with their Monte Carlo errors.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``Result.summary``.
+    entity : str
+        Entity name (``"market"`` for the market).
+    metrics : sequence of str
+        Metrics to show, in order; those the summary lacks are left out.
+    currency : str
+        Written for the unit ``LCU`` (the ``[market.fx]`` currency).
+
+    Returns
+    -------
+    str
+        The table; empty when no metric is shown. A probability has its mean
+        only (in the median column); a ``defined`` column is added when a
+        metric is undefined on some paths.
+    """
+    rows = summary[summary.entity == entity].set_index("metric")
+    shown = [m for m in metrics if m in rows.index]
+    if not shown:
+        return ""
+    share = rows.loc[shown, "defined_share"] if "defined_share" in rows else None
+    partial = share is not None and bool((share < 1).any())
+    out = []
+    for metric in shown:
+        r = rows.loc[metric]
+        defined = [format_percent(r["defined_share"]) if r["defined_share"] < 1 else ""]
+        defined = defined if partial else []
+        if r.unit == "probability":
+            out.append([metric, "", "", _with_error(r, "mean", "", True), "", *defined])
+            continue
+        pct = r.unit == "fraction"
+        cells = [_with_error(r, c, r.unit, pct) for c in ("p5", "p50", "p95")]
+        unit = "" if pct else str(r.unit).replace("LCU", currency)
+        out.append([metric, unit, *cells, *defined])
+    headers = ["metric", "unit", "p5", "median", "p95"] + (["defined"] if partial else [])
+    return html_table(headers, out, {2, 3, 4, 5})
+
+
+def error_note(paths: Any = None) -> str:
+    """What the ± of the summary tables means (plain text, over ``paths`` paths if known)."""
+    over = f" over {int(paths):,} paths" if isinstance(paths, int | float) and paths else ""
+    return (
+        f"± is the Monte Carlo standard error of each statistic{over}: what a rerun with "
+        "another seed would move it by, typically. It says nothing about whether the model's "
+        "assumptions are right."
     )

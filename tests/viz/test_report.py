@@ -18,7 +18,7 @@ from simulator import load_facts, load_scenario
 from simulator.analysis.compare import compare
 from simulator.cli.report import report_cmd
 from simulator.inputs.facts import Fact
-from simulator.viz.figures import figures_for_comparison, figures_for_result
+from simulator.viz.figures import figures_for_comparison, figures_for_ledger, figures_for_result
 from simulator.viz.report import build_report, run_for_report, write_report
 
 SCEN = PROJECT / "scenarios"
@@ -92,7 +92,7 @@ def _chromium_or_reason() -> tuple[str | None, str]:
 
 def test_every_figure_loads_in_headless_chromium(ran, page: str, tmp_path: Path) -> None:
     scenarios, results, comparison = ran
-    expected = sum(len(figures_for_result(r)) for r in results)
+    expected = sum(len(figures_for_result(r)) + len(figures_for_ledger(r)) for r in results)
     expected += len(figures_for_comparison(comparison))
     assert expected > 0 and page.count("<img ") == expected
     chromium, reason = _chromium_or_reason()
@@ -176,9 +176,10 @@ def test_cli_writes_the_report(tmp_path: Path) -> None:
     args = ["report", str(FILES[0]), "--paths", "100", "--years", "1", "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out}" in result.output and "4 figures" in result.output
+    # price, network, reserve and mining; the ledger's net position, benchmark share and PKR value
+    assert f"Wrote {out}" in result.output and "7 figures" in result.output
     text = out.read_text(encoding="utf-8")
-    assert text.count("data:image/png;base64,") == 4 and "Comparison" not in text
+    assert text.count("data:image/png;base64,") == 7 and "Comparison" not in text
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temporary file left
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)
 

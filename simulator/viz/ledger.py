@@ -1,0 +1,414 @@
+"""Figures of the policy ledger: the state's net position, benchmark shares, local-currency value.
+
+:func:`net_position_figure` draws the fan of one mining operation's
+``net_fiscal_usd`` over time against zero and, when the operation sets
+``power_sale_usd_per_kwh``, against what selling the same power would have
+netted the state; :func:`benchmark_share_figure` each reserve's value as a
+share of the scenario's benchmarks, their end years marked;
+:func:`local_value_figure` a reserve's value in the ``[market.fx]`` currency
+with the exchange rate under it. Every input is read from ``Result.inputs``,
+so the figures draw a saved result as well as a fresh one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simulator.model.ledger import KWH_PER_MWH, power_sale_value_usd
+from simulator.results.result import Result
+from simulator.viz.style import (
+    VarInfo,
+    add_footnote,
+    format_axis,
+    new_figure,
+    provenance_lines,
+    reserve_prefixes,
+    value_text,
+)
+from simulator.viz.timeseries import (
+    FAN_COLOR,
+    GREEN,
+    HALVING_COLOR,
+    SECOND_COLOR,
+    draw_fan,
+    legend_row,
+    panel_grid,
+    paths_note,
+    span,
+    style_panel,
+)
+
+__all__ = [
+    "BenchmarkInput",
+    "benchmark_share_figure",
+    "benchmarks",
+    "input_number",
+    "input_text",
+    "ledger_operations",
+    "local_reserves",
+    "local_value_figure",
+    "net_position_figure",
+    "reserve_names",
+]
+
+#: Colours of the second and later benchmarks' median lines.
+_OTHER_COLORS = ("#762a83", "#e08214", "#4d4d4d")
+_NOTE = "#333333"
+
+
+# ------------------------------------------------------------------ inputs
+def _cell(result: Result, key: str, column: str = "value") -> Any:
+    rows = result.inputs[result.inputs["key"] == key]
+    return None if rows.empty else rows.iloc[0][column]
+
+
+def input_text(result: Result, key: str) -> str | None:
+    """An input's value as text, or None when it is absent or unset (None, ``""``, NaN)."""
+    value = _cell(result, key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def input_number(result: Result, key: str) -> float | None:
+    """An input's value as a number, or None when absent, unset or not a finite number.
+
+    ``Result.inputs`` holds numbers (or None) after a run and text after
+    :meth:`Result.load`; both read the same.
+    """
+    text = input_text(result, key)
+    try:
+        number = float(text) if text is not None else math.nan
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _provenance(result: Result, key: str) -> str:
+    return str(_cell(result, key, "provenance") or "")
+
+
+@dataclass(frozen=True)
+class BenchmarkInput:
+    """One benchmark as ``Result.inputs`` records it.
+
+    ``name`` is ``"benchmark"`` for the short form ``scenario.benchmark_usd``;
+    ``label`` the name when none is set; ``end_year`` the last calendar year it
+    covers (or None); ``provenance`` and ``end_provenance`` those of
+    ``value_usd`` [USD] and ``end_year``; ``keys`` the inputs behind it.
+    """
+
+    name: str
+    label: str
+    value_usd: float
+    end_year: int | None
+    provenance: str
+    end_provenance: str
+    keys: tuple[str, ...]
+
+
+def benchmarks(result: Result) -> list[BenchmarkInput]:
+    """Every benchmark of a result, the first (primary) one first.
+
+    The short form ``scenario.benchmark_usd`` (name ``"benchmark"``) when set,
+    then each ``[[benchmark]]`` (``benchmark.NAME.value_usd``, ``.label``,
+    ``.end_year``) in the order of the inputs, as :attr:`Scenario.benchmarks`.
+    """
+    found: list[BenchmarkInput] = []
+    short = input_number(result, "scenario.benchmark_usd")
+    if short is not None:
+        label = input_text(result, "scenario.benchmark_label") or "benchmark"
+        prov = _provenance(result, "scenario.benchmark_usd")
+        keys = ("scenario.benchmark_usd",)
+        found.append(BenchmarkInput("benchmark", label, short, None, prov, "", keys))
+    for key in result.inputs["key"].astype(str):
+        match = re.fullmatch(r"benchmark\.(.+)\.value_usd", key)
+        value = input_number(result, key) if match else None
+        if match is None or value is None:
+            continue
+        name = match.group(1)
+        end = input_number(result, f"benchmark.{name}.end_year")
+        found.append(
+            BenchmarkInput(
+                name=name,
+                label=input_text(result, f"benchmark.{name}.label") or name,
+                value_usd=value,
+                end_year=None if end is None else int(end),
+                provenance=_provenance(result, key),
+                end_provenance=_provenance(result, f"benchmark.{name}.end_year"),
+                keys=(key, f"benchmark.{name}.end_year"),
+            )
+        )
+    return found
+
+
+def _entities_with(result: Result, variable: str) -> list[str]:
+    p = result.percentiles
+    return [e for e in dict.fromkeys(p.loc[p["variable"] == variable, "entity"]) if e != "market"]
+
+
+def ledger_operations(result: Result) -> list[str]:
+    """Mining operations with a recorded net position (``net_fiscal_usd``), in order."""
+    return _entities_with(result, "net_fiscal_usd")
+
+
+def reserve_names(result: Result) -> list[str]:
+    """Reserves of a result (entities with recorded holdings), in order."""
+    return _entities_with(result, "holdings_btc")
+
+
+def local_reserves(result: Result) -> list[str]:
+    """Reserves valued in a local currency (a recorded ``value_lcu``), in order."""
+    return _entities_with(result, "value_lcu")
+
+
+# -------------------------------------------------------------- net position
+def net_position_figure(result: Result, op_name: str) -> Figure:
+    """The state's net position from one mining operation over time.
+
+    The fan of ``net_fiscal_usd`` (5-95 % and 25-75 % of paths, median), a
+    zero line and, when the operation sets ``power_sale_usd_per_kwh`` (g),
+    what selling the same power would have netted the state so far: the
+    median cumulative energy ``E`` [MWh] x 1,000 kWh/MWh x (g - c_r), with
+    ``c_r`` the cost-reflective tariff (the tariff charged when it is unset).
+
+    Parameters
+    ----------
+    result : Result
+        A result with the operation's ``net_fiscal_usd`` (and ``energy_mwh``).
+    op_name : str
+        Mining operation name.
+
+    Returns
+    -------
+    Figure
+        One axes; the line's label starts with ``"sell the power instead"``.
+
+    Raises
+    ------
+    KeyError
+        If the operation's net position is not recorded.
+    """
+    frame = result.series(op_name, "net_fiscal_usd")
+    info = VarInfo("Net position", "USD")
+    fig = new_figure(10.0, 6.4)
+    grid, legend_ax = panel_grid(fig, 1)
+    ax = grid[0, 0]
+    handles = draw_fan(ax, frame, info, FAN_COLOR, log=False)
+    zero = ax.axhline(0.0, color="black", linewidth=0.8, label="zero: no gain, no loss")
+    handles.append(zero)
+    pre, kwh = f"mining.{op_name}.", "USD/kWh"
+    tariff = input_number(result, pre + "electricity_usd_per_kwh")
+    reflective = input_number(result, pre + "cost_reflective_usd_per_kwh")
+    reflective = tariff if reflective is None else reflective
+    sale = input_number(result, pre + "power_sale_usd_per_kwh")
+    rates = (
+        f" ({value_text(tariff, kwh)}) - subsidy cost (cost-reflective "
+        f"{value_text(reflective, kwh)} - tariff charged, x energy used)"
+        if tariff is not None and reflective is not None
+        else " - subsidy cost"
+    )
+    notes = [
+        (
+            f"Net position = margin at the tariff charged{rates} - depreciation of the capex + "
+            "change in value of the BTC kept (at each date's price), cumulative from the start. "
+            f"Bands: spread of {paths_note(result)}.",
+            _NOTE,
+        )
+    ]
+    if sale is not None and reflective is not None:
+        energy = result.series(op_name, "energy_mwh")["p50"].to_numpy(dtype=np.float64)
+        # its sale value less the cost of generating it, which the state bears either way
+        instead = power_sale_value_usd(energy, sale) - energy * KWH_PER_MWH * reflective
+        label = f"sell the power instead ({value_text(sale, kwh)})"
+        (line,) = ax.plot(frame.index.to_numpy(), instead, color=GREEN, linestyle="--",
+                          linewidth=1.8, label=label)  # fmt: skip
+        handles.append(line)
+        notes.append(
+            (
+                f"Sell the power instead: the median energy used so far x 1,000 kWh/MWh x "
+                f"(sale price {value_text(sale, kwh)} - cost-reflective tariff "
+                f"{value_text(reflective, kwh)}), what selling the same power, generated at "
+                "cost, would have netted the state. Mining beats it where the net position "
+                "is above the line.",
+                _NOTE,
+            )
+        )
+    style_panel(ax, info, f"Net position of the state from {op_name} (cumulative)", False)
+    legend_row(legend_ax, handles, ncols=3 if len(handles) > 4 else None)
+    fig.suptitle(f"{result.scenario}: the state's net position from mining by {op_name}, "
+                 f"{span(result)}")  # fmt: skip
+    prefixes = (pre, "market.price.")
+    add_footnote(fig, notes + provenance_lines(result.inputs, prefixes, registry=result.facts))
+    return fig
+
+
+# --------------------------------------------------------- benchmark shares
+def _floor(ax: Axes, top: np.ndarray, unit: str, decades: float = 4.0) -> None:
+    """Keep a log axis within ``decades`` below the largest of ``top``; ticks in ``unit``.
+
+    An empty reserve's values near 0 would stretch the axis; the bands run off it instead.
+    """
+    finite = top[np.isfinite(top) & (top > 0)]
+    if finite.size:
+        low, high = ax.get_ylim()
+        decade = 10.0 ** math.floor(math.log10(float(finite.max())) - decades)
+        ax.set_ylim(max(low, 0.95 * decade), high)  # a labelled decade at the bottom
+        format_axis(ax, unit, log=True)
+
+
+def benchmark_share_figure(result: Result) -> Figure:
+    """Each reserve's value as a share of each benchmark over time, end years marked.
+
+    One panel per reserve: the fan of its value as a share of the first
+    benchmark (log scale, per cent), the median share of every other
+    benchmark, a line at 100 % (the value equals the first benchmark) and,
+    for each benchmark with an ``end_year`` inside the horizon, a vertical
+    line at the end of that year.
+
+    Parameters
+    ----------
+    result : Result
+        A result with at least one benchmark and one reserve.
+
+    Returns
+    -------
+    Figure
+        One axes per reserve; each end-year line's label reads like
+        ``"Pakistan's IMF facility ends (2027, cited)"``.
+
+    Raises
+    ------
+    ValueError
+        If the result has no benchmark or no reserve.
+    """
+    marks = benchmarks(result)
+    reserves = reserve_names(result)
+    if not marks or not reserves:
+        raise ValueError("benchmark_share_figure needs a benchmark and a reserve")
+    first = marks[0]
+    fig = new_figure(10.0, 3.4 + 2.9 * len(reserves))
+    grid, legend_ax = panel_grid(fig, len(reserves), legend_rows=2)
+    axes = list(grid[:, 0])
+    handles: list[Any] = []
+    for i, (ax, reserve) in enumerate(zip(axes, reserves, strict=True)):
+        ax.set_yscale("log")
+        frame = result.series(reserve, "value_usd")
+        info = VarInfo("Share of benchmark", "%", scale=100.0 / first.value_usd, log=True)
+        drawn = draw_fan(ax, frame, info, FAN_COLOR, log=True)
+        for j, other in enumerate(marks[1:]):
+            (line,) = ax.plot(
+                frame.index.to_numpy(),
+                frame["p50"].to_numpy(dtype=np.float64) * 100.0 / other.value_usd,
+                color=_OTHER_COLORS[j % len(_OTHER_COLORS)],
+                linestyle="--",
+                linewidth=1.5,
+                label=f"median share of {other.label}",
+            )
+            drawn.append(line)
+        par = ax.axhline(100.0, color="black", linewidth=0.8, label="100%: value = benchmark")
+        style_panel(ax, info, f"{reserve}: value as a share of {first.label}", True)
+        _floor(ax, frame["p95"].to_numpy(dtype=np.float64) * info.scale, "%")
+        if i == 0:
+            handles = drawn + [par]
+    start, end = frame.index.min(), frame.index.max()
+    notes: list[tuple[str, str]] = []
+    for j, mark in enumerate(marks):
+        what = f"{mark.label} = {value_text(mark.value_usd, 'USD')} ({mark.provenance or '?'})"
+        if mark.end_year is None:
+            notes.append((f"Benchmark {what}, no end year.", _NOTE))
+            continue
+        when = pd.Timestamp(year=mark.end_year + 1, month=1, day=1)  # the end of end_year
+        inside = start <= when <= end
+        side = "" if inside else " (outside the horizon, not drawn)"
+        notes.append((f"Benchmark {what}, ends with {mark.end_year}{side}.", _NOTE))
+        if not inside:
+            continue
+        style = "-." if j == 0 else ":"
+        for ax in axes:
+            line = ax.axvline(when.to_datetime64(), color=HALVING_COLOR, linestyle=style,
+                              linewidth=1.2)  # fmt: skip
+        prov = f", {mark.end_provenance}" if mark.end_provenance else ""
+        line.set_label(f"{mark.label} ends ({mark.end_year}{prov})")
+        handles.append(line)
+    legend_row(legend_ax, handles, ncols=3)
+    fig.suptitle(f"{result.scenario}: reserve values against the benchmark, {span(result)}")
+    notes.append(
+        (
+            f"Share = the reserve's value in USD / the benchmark; bands: spread of "
+            f"{paths_note(result)}; a share near 0 (nothing held yet) is below the axis.",
+            _NOTE,
+        )
+    )
+    keys = [k for m in marks for k in m.keys]
+    add_footnote(fig, notes + provenance_lines(result.inputs, keys=keys, registry=result.facts))
+    return fig
+
+
+# ------------------------------------------------------------ local currency
+def local_value_figure(result: Result, reserve: str) -> Figure:
+    """A reserve's value in the local currency over time, the exchange rate under it.
+
+    Top: the fan of ``value_lcu`` (log scale) in the ``[market.fx]``
+    currency; bottom: the fan of the exchange rate (local currency per USD)
+    that turns the USD value (in the reserve figure) into it, path by path.
+
+    Parameters
+    ----------
+    result : Result
+        A result whose reserve has a ``value_lcu`` series.
+    reserve : str
+        Reserve name.
+
+    Returns
+    -------
+    Figure
+        Two axes (one without a recorded exchange rate).
+
+    Raises
+    ------
+    KeyError
+        If the reserve has no ``value_lcu`` series.
+    """
+    frame = result.series(reserve, "value_lcu")
+    currency = input_text(result, "market.fx.currency") or "LCU"
+    try:
+        fx = result.series("market", "fx_lcu_per_usd")
+    except KeyError:
+        fx = None
+    n = 2 if fx is not None else 1
+    fig = new_figure(10.0, 3.4 + 2.9 * n)
+    grid, legend_ax = panel_grid(fig, n, height_ratios=[1.4, 1.0][:n])
+    axes = grid[:, 0]
+    value = VarInfo(f"Value in {currency}", currency, log=True)
+    axes[0].set_yscale("log")
+    handles = draw_fan(axes[0], frame, value, FAN_COLOR, log=True)
+    style_panel(axes[0], value, f"{reserve}: value in {currency}", True)
+    _floor(axes[0], frame["p95"].to_numpy(dtype=np.float64), currency)
+    if fx is not None:
+        rate = VarInfo("Exchange rate", f"{currency}/USD")
+        draw_fan(axes[1], fx, rate, SECOND_COLOR, log=False)
+        style_panel(axes[1], rate, f"Exchange rate: {currency} per USD", False)
+    legend_row(legend_ax, handles)
+    fig.suptitle(f"{result.scenario}: reserve {reserve} in {currency}, {span(result)}")
+    notes = [
+        (
+            f"Value in {currency} = holdings x BTC price x {currency} per USD on each path; "
+            f"bands: spread of {paths_note(result)} (the percentiles of a product are not the "
+            "products of the panels' percentiles); a value near 0 (nothing held yet) is "
+            "below the axis.",
+            _NOTE,
+        )
+    ]
+    prefixes = ("market.fx.", *reserve_prefixes(result, reserve))
+    add_footnote(fig, notes + provenance_lines(result.inputs, prefixes, registry=result.facts))
+    return fig
