@@ -140,9 +140,9 @@ def _run_to_precision(
 
 def _figures(result: Any) -> Callable[[], dict[str, Any]]:
     def draw() -> dict[str, Any]:
-        from simulator.viz.figures import figures_for_result
+        from simulator.viz.figures import figures_for_ledger, figures_for_result
 
-        return dict(figures_for_result(result))
+        return {**figures_for_result(result), **figures_for_ledger(result)}
 
     return draw
 

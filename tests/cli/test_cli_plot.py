@@ -35,6 +35,9 @@ def test_run_plot(tmp_path: Path) -> None:
         "reserve_el_salvador",
         "reserve_pakistan",
         "mining_pakistan",
+        "net_position_pakistan",  # the policy ledger's figures
+        "benchmark_share",
+        "local_value_pakistan",
     }
     assert (out / "summary.csv").is_file()
 
