@@ -186,9 +186,10 @@ def _subsidy_notes(result: Any, letters: list[str], scenarios: list[Any]) -> lis
             gain = -net[f"{r.scenario}.diff_p50"]
             text += (
                 f"; the state's net position (net_fiscal_usd) differs by "
-                f"{format_number(gain, 'USD')} USD, as a subsidy only moves money from the "
-                "utility to the operation (differences of the medians, A minus "
-                f"{letter})"
+                f"{format_number(gain, 'USD')} USD: a subsidy moves money from the utility to "
+                "the operation without changing what the power costs the state, so the net "
+                "differs only through the BTC the cheaper power lets it keep and their price "
+                f"(kept_btc_gain_usd) - differences of the medians, A minus {letter}"
             )
             notes.append(text)
     return notes

@@ -114,22 +114,39 @@ def ledger_table(result: Any, op: Any) -> Table:
 
 
 def benchmark_note(model: Any, result: Any) -> str:
-    """One line per benchmark: its label, value, provenance and end year ("" if none).
+    """One line per benchmark: label, value, provenance, end year and the reserves' share then.
 
-    The first benchmark is the one ``value_share_of_benchmark`` divides by.
+    The first benchmark is the one ``value_share_of_benchmark`` divides by. For
+    a benchmark with an ``end_year`` that falls inside the run, each reserve's
+    median value on the last output day of that year is given as a share of it
+    (a median of the value over a constant is the median of the share).
     """
-    from simulator.results.format import format_number
+    from simulator.results.format import format_number, format_percent
 
     lines = []
+    pct = result.percentiles
     for i, bench in enumerate(model.benchmarks):
-        prefix = "benchmark.benchmark" if bench.name == "benchmark" else f"benchmark.{bench.name}"
-        key = "scenario.benchmark_usd" if bench.name == "benchmark" else f"{prefix}.value_usd"
+        key = (
+            "scenario.benchmark_usd" if bench.name == "benchmark"
+            else f"benchmark.{bench.name}.value_usd"
+        )  # fmt: skip
         rows = result.inputs[result.inputs.key == key]
         how = str(rows.provenance.iloc[0]) if len(rows) else "assumption"
-        text = f"{bench.shown}: {format_number(bench.value_usd, 'USD')} USD ({how})"
+        text = f"benchmark {bench.shown}: {format_number(bench.value_usd, 'USD')} USD ({how})"
         if bench.end_year is not None:
             text += f", ends {bench.end_year}"
+            shares, day = [], ""
+            for res in model.reserve:
+                series = pct[(pct.entity == res.name) & (pct.variable == "value_usd")]
+                dates = series.date.astype(str).str[:10]
+                inside = series[dates <= f"{bench.end_year}-12-31"]
+                if len(inside) and dates.iloc[-1] >= f"{bench.end_year}-12-31":
+                    day = str(inside.date.iloc[-1])[:10]
+                    share = format_percent(float(inside.p50.iloc[-1]) / bench.value_usd)
+                    shares.append(f"{res.name} {share}")
+            if shares:
+                text += f" (median share on {day}: " + ", ".join(shares) + ")"
         if i == 0:
             text += "; value_share_of_benchmark is the share of this one"
-        lines.append(f"benchmark {text}")
+        lines.append(text)
     return "\n".join(lines)

@@ -356,6 +356,16 @@ METRICS: tuple[Metric, ...] = (
         ledger=True, condition="only when the operation has an ai table", needs="ai",
     ),
     Metric(
+        "ai_energy_twh", "TWh", "mining", None,
+        "Energy the AI side draws over the horizon: its utilised MW x 24 h a day.",
+        ledger=True, needs="ai", condition="only when the operation has an ai table",
+    ),
+    Metric(
+        "ai_emissions_tco2", "tCO2", "mining", False,
+        "CO2 emitted generating the AI side's energy, at the site's emission factor.",
+        ledger=True, needs="ai", condition="only when the operation has an ai table",
+    ),
+    Metric(
         "prob_mining_beats_ai", "probability", "mining", True,
         "Share of paths where net_fiscal_usd_per_mw is above ai_net_usd_per_mw.",
         probability=True, ledger=True, needs="ai",

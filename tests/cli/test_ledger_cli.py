@@ -80,3 +80,21 @@ def test_explain_lists_every_ledger_input_with_its_provenance() -> None:
         assert rows[key]["source"].startswith("assumption") or "articles" in rows[key]["source"]
     assert rows["benchmark.imf_facility.value_usd"]["provenance"] == "cited"
     assert rows["benchmark.imf_facility.end_year"]["provenance"] == "cited"
+
+
+def test_run_gives_each_reserves_share_of_the_benchmark_in_its_end_year(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    sets = ["--set", "scenario.paths=200", "--set", "scenario.horizon_years=3"]
+    got = runner.invoke(app, ["run", str(SCEN / "baseline.toml"), *sets, "--out", str(out)])
+    assert got.exit_code == 0, got.output
+    line = next(x for x in got.output.splitlines() if x.startswith("benchmark "))
+    # the median value on the last output day of 2027 over the cited 7 bn USD
+    pct = pd.read_csv(out / "percentiles.csv")
+    value = pct[(pct.entity == "pakistan") & (pct.variable == "value_usd")]
+    last = value[value.date.str[:10] <= "2027-12-31"].iloc[-1]
+    assert str(last.date)[:10] == "2027-12-31"
+    share = last.p50 / 7e9
+    assert "median share on 2027-12-31: el_salvador" in line
+    assert re.search(r"pakistan (\d+\.?\d*)%", line)
+    shown = float(re.search(r"pakistan (\d+\.?\d*)%", line).group(1)) / 100  # type: ignore[union-attr]
+    assert shown == pytest.approx(share, rel=0.05, abs=5e-5)  # printed to 2-3 digits

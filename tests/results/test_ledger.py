@@ -202,6 +202,9 @@ def test_ai_side_known_answer() -> None:
     expected = revenue - power - opex - depreciation
     assert _median(result, "ai_net_usd") == pytest.approx(expected, rel=1e-12)
     assert _median(result, "ai_net_usd_per_mw") == pytest.approx(expected / mw, rel=1e-12)
+    # 1,000 MW x 0.6 x 24 h x 365 days = 5,256,000 MWh = 5.256 TWh; x 0.95 tCO2/MWh
+    assert _median(result, "ai_energy_twh") == pytest.approx(5.256, rel=1e-12)
+    assert _median(result, "ai_emissions_tco2") == pytest.approx(5.256e6 * 0.95, rel=1e-12)
     per_mw = _path(result, "net_fiscal_usd") / 1_000.0  # 1,000 MW mined
     beats = float(np.mean(per_mw > expected / mw))
     s = result.summary
