@@ -154,45 +154,61 @@ def _print_comparison(result: Any, files: list[Path], target: Path, scenarios: l
 
 
 def _subsidy_notes(result: Any, letters: list[str], scenarios: list[Any]) -> list[str]:
-    """What A's subsidy costs against each other scenario's, and what it buys.
+    """What A's subsidy costs against each other scenario's, and what else differs with it.
 
-    For every mining operation whose subsidy cost differs from A's: the extra
-    subsidy, the extra BTC its reserve holds, and the change in the state's net
-    position, each as the difference of the medians.
+    For every mining operation both scenarios have whose subsidy cost differs:
+    the difference in subsidy, in the BTC its reserve holds (when both send them
+    to the same reserve) and in the state's net position, each as the
+    difference of the medians. Only when the tariff charged is the one input of
+    the operation that differs does the note say why the net position moves so
+    little: the subsidy itself is a transfer inside the state.
     """
     rows = {(r["kind"], r["entity"], r["metric"]): r for r in result.table.to_dict("records")}
     notes = []
     for op in scenarios[0].model.mining:
         subsidy = rows.get(("mining", op.name, "subsidy_cost_usd"))
         net = rows.get(("mining", op.name, "net_fiscal_usd"))
-        held = rows.get(("reserve", op.reserve or "", "holdings_btc"))
         if subsidy is None or net is None:
             continue
-        for letter, r in list(zip(letters, result.results, strict=True))[1:]:
-            extra = -subsidy[f"{r.scenario}.diff_p50"]  # A's subsidy minus this one's
-            if extra == 0:
-                continue
+        for letter, r, other in list(zip(letters, result.results, scenarios, strict=True))[1:]:
+            extra = -subsidy[f"{r.scenario}.diff_p50"]  # A's median subsidy minus this one's
+            gain = -net[f"{r.scenario}.diff_p50"]
+            if math.isnan(extra) or math.isnan(gain) or extra == 0:
+                continue  # the operation is not in both, or the subsidies are equal
             text = (
                 f"Subsidy of mining {op.name}: A's costs the state "
                 f"{format_number(abs(extra), 'USD')} USD {'more' if extra > 0 else 'less'} "
                 f"than {letter}'s"
             )
-            if held is not None:
+            theirs = next((o for o in other.model.mining if o.name == op.name), None)
+            held = rows.get(("reserve", op.reserve or "", "holdings_btc"))
+            if held is not None and theirs is not None and theirs.reserve == op.reserve:
                 btc = -held[f"{r.scenario}.diff_p50"]
-                text += (
-                    f"; with it reserve {op.reserve} holds {format_number(abs(btc), 'BTC')} BTC "
-                    f"{'more' if btc >= 0 else 'less'}"
-                )
-            gain = -net[f"{r.scenario}.diff_p50"]
+                if not math.isnan(btc):
+                    text += (
+                        f"; reserve {op.reserve} holds {format_number(abs(btc), 'BTC')} BTC "
+                        f"{'more' if btc >= 0 else 'less'} in A"
+                    )
             text += (
-                f"; the state's net position (net_fiscal_usd) differs by "
-                f"{format_number(gain, 'USD')} USD: a subsidy moves money from the utility to "
-                "the operation without changing what the power costs the state, so the net "
-                "differs only through the BTC the cheaper power lets it keep and their price "
-                f"(kept_btc_gain_usd) - differences of the medians, A minus {letter}"
+                f"; the state's net position (net_fiscal_usd) is "
+                f"{format_number(abs(gain), 'USD')} USD {'higher' if gain >= 0 else 'lower'} "
+                f"in A (differences of the medians)"
             )
+            if _only_tariff_differs(result, op.name):
+                text += (
+                    ". Only the tariff charged differs: a subsidy moves money from the utility "
+                    "to the operation without changing what the power costs the state, so the "
+                    "net differs only through the BTC the cheaper power lets it keep "
+                    "(kept_btc_gain_usd)"
+                )
             notes.append(text)
     return notes
+
+
+def _only_tariff_differs(result: Any, op: str) -> bool:
+    """Whether the operation's tariff charged is the only model input that differs."""
+    keys = {k for k in result.inputs_diff["key"] if not str(k).startswith("scenario.")}
+    return keys == {f"mining.{op}.electricity_usd_per_kwh"} if len(result.inputs_diff) else False
 
 
 def _print_inputs_diff(result: Any, letters: list[str], scenarios: list[Any]) -> None:

@@ -169,7 +169,7 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         out.print(benchmark_note(model, result), markup=False)
     for op in model.mining:
         out.print(summary_table(result, op.name, "mining", RUN_METRICS["mining"]))
-        out.print(ledger_table(result, op))
+        out.print(ledger_table(result, op, model))
     from simulator.inputs.provenance import count_text
 
     c = result.meta["provenance_counts"]

@@ -85,12 +85,15 @@ def summary_table(
     return table
 
 
-def ledger_table(result: Any, op: Any) -> Table:
+def ledger_table(result: Any, op: Any, model: Any) -> Table:
     """The policy ledger of mining operation ``op``: energy, emissions, bill, subsidy, net.
 
     The state's net position counts the margin at the tariff charged, less the
     subsidy cost (the gap to the cost-reflective tariff times the energy) and
-    the capex's depreciation, plus the change in value of the BTC kept.
+    the capex's depreciation, plus the change in value of the BTC kept. The
+    caption says what the table takes as given: the tariffs, the factor, the
+    book value left at the horizon, and BTC a reserve sold after the
+    operation kept them (still valued at the last price here).
     """
     span = f"{result.meta['start_date']} to {result.meta['end_date']}"
     title = f"{result.scenario}: ledger of mining {op.name}, {span}"
@@ -100,8 +103,17 @@ def ledger_table(result: Any, op: Any) -> Table:
         f"tariff charged {tariff:g} USD/kWh, cost-reflective {reflective:g} "
         f"(subsidy = the gap x energy); emission factor {op.emission_factor_tco2_per_mwh:g} "
         "tCO2/MWh",
-        "net_fiscal_usd = margin - subsidy - depreciation + change in value of the BTC kept",
+        "net_fiscal_usd = margin - subsidy - depreciation + change in value of the BTC kept "
+        "(at the last price); capex - depreciation is book value left at the horizon, not "
+        "charged",
     ]
+    fed = next((r for r in model.reserve if r.name == op.reserve), None)
+    if fed is not None and op.disposal != "sell_all" and (fed.sales or fed.sell_rules):
+        notes.append(
+            f"reserve {fed.name} sells BTC (sales or sell rules): the ledger values the BTC "
+            f"{op.name} kept at the last price as if still held; what the sales realised is in "
+            f"the reserve's net_position_usd"
+        )
     if op.power_sale_usd_per_kwh is not None:
         notes.append(
             f"power sold instead at {op.power_sale_usd_per_kwh:g} USD/kWh; mining_vs_power_sale"

@@ -145,6 +145,8 @@ class AiSchedule:
         Energy the utilised MW draw [MWh/day].
     opex_usd : ndarray
         Operating cost of the MW built, power not included [USD/day].
+    capex_usd : ndarray
+        Capex of the halls built each day [USD].
     depreciation_usd : ndarray
         Straight-line depreciation of the halls' capex [USD/day].
     """
@@ -153,6 +155,7 @@ class AiSchedule:
     revenue_usd: npt.NDArray[np.float64]
     energy_mwh: npt.NDArray[np.float64]
     opex_usd: npt.NDArray[np.float64]
+    capex_usd: npt.NDArray[np.float64]
     depreciation_usd: npt.NDArray[np.float64]
 
 
@@ -175,5 +178,6 @@ def build_ai_schedule(op: Mining, start: dt.date, n_days: int) -> AiSchedule | N
         revenue_usd=built * ai.utilisation * ai.revenue_usd_per_mw_year / DAYS_PER_YEAR,
         energy_mwh=np.asarray(energy_mwh_per_day(built, ai.utilisation, 1.0)),
         opex_usd=built * ai.opex_usd_per_mw_year / DAYS_PER_YEAR,
+        capex_usd=capex,
         depreciation_usd=straight_line(capex, ai.depreciation_years),
     )

@@ -210,7 +210,7 @@ def _pretty_loc(loc: tuple[Any, ...], raw: Mapping[str, Any]) -> str:
             entity = node[item] if item < len(node) else None
             name = entity.get("name") if isinstance(entity, dict) else None
             named = isinstance(name, str) and len(name) <= 40  # longer: not a valid name
-            entities = parts[-1:] in (["reserve"], ["mining"])
+            entities = parts[-1:] in (["reserve"], ["mining"], ["benchmark"])
             parts.append(str(name) if named and entities else str(item))
             node = entity
         else:
@@ -226,6 +226,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "scenario": ("start_from",),
     "reserve.*": ("remove",),
     "mining.*": ("remove",),
+    "benchmark.*": ("remove",),
 }
 
 

@@ -35,6 +35,7 @@ from simulator.inputs.fact_types import file_label
 from simulator.inputs.facts import DerivedFact, FactRegistry, FactsFile
 from simulator.inputs.provenance import PROVENANCES, ResolvedInput, strip_provenance
 from simulator.inputs.scenario_checks import (
+    check_currencies,
     check_event_dates,
     check_reserve_links,
     check_unique_names,
@@ -246,6 +247,7 @@ def _resolve(data: Mapping[str, Any], file: str, reg: FactRegistry) -> ResolvedS
     except ValidationError as exc:
         raise validation_error(exc, file, plain, Scenario, RATE_ERRORS) from None
     check_reserve_links(model, file)
+    check_currencies(model, file)
     check_event_dates(model, file)
     inputs = _input_table(model, recorded)
     inputs.update((k, v) for k, v in from_data.items() if k not in inputs)
@@ -374,7 +376,7 @@ def unread_file_keys(scenario: ResolvedScenario) -> list[tuple[str, str]]:
         return []
     market = data.get("market")
     keys = []
-    for section in ("price", "network"):
+    for section in ("price", "network", "fx"):
         table = market.get(section) if isinstance(market, dict) else None
         if isinstance(table, dict):
             keys += [f"market.{section}.{name}" for name in table]

@@ -9,7 +9,7 @@ from simulator.inputs.errors import ScenarioError, did_you_mean
 from simulator.inputs.scenario_files import ENTITY_LISTS
 from simulator.inputs.schema import Scenario
 
-__all__ = ["check_event_dates", "check_reserve_links", "check_unique_names"]
+__all__ = ["check_currencies", "check_event_dates", "check_reserve_links", "check_unique_names"]
 
 
 def check_unique_names(plain: Mapping[str, Any], file: str) -> None:
@@ -60,6 +60,25 @@ def check_reserve_links(model: Scenario, file: str) -> None:
             hint = did_you_mean(op.reserve, reserves)
             raise ScenarioError(
                 file, f"mining.{op.name}.reserve", f"no reserve named {op.reserve!r}{hint}"
+            )
+
+
+def check_currencies(model: Scenario, file: str) -> None:
+    """Check that a reserve valued in a local currency has a ``[market.fx]`` path in it.
+
+    Raises
+    ------
+    ScenarioError
+        On the first reserve whose ``currency`` is neither USD nor the FX path's.
+    """
+    fx = model.market.fx
+    for res in model.reserve:
+        if res.currency != "USD" and (fx is None or res.currency != fx.currency):
+            have = f"[market.fx] is in {fx.currency}" if fx else "there is no [market.fx]"
+            raise ScenarioError(
+                file,
+                f"reserve.{res.name}.currency",
+                f"{res.currency!r} needs a [market.fx] path in that currency, but {have}",
             )
 
 

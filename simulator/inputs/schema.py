@@ -306,15 +306,12 @@ class Scenario(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _currencies(self) -> Scenario:
-        fx = self.market.fx
-        for res in self.reserve:
-            if res.currency != "USD" and (fx is None or res.currency != fx.currency):
-                have = f"[market.fx] is in {fx.currency}" if fx else "there is no [market.fx]"
-                raise ValueError(
-                    f"reserve {res.name!r}: currency {res.currency!r} needs a [market.fx] path "
-                    f"in that currency, but {have}"
-                )
+    def _one_short_benchmark(self) -> Scenario:
+        if self.scenario.benchmark_usd and any(b.name == "benchmark" for b in self.benchmark):
+            raise ValueError(
+                "scenario.benchmark_usd is the short form of a [[benchmark]] named 'benchmark'; "
+                "give one or the other, or name the [[benchmark]] otherwise"
+            )
         return self
 
     @property

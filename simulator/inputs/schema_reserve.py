@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from simulator.inputs.fx_schema import CurrencyCode
 from simulator.inputs.schema_types import (
     EVENT_DATE,
     FROM_DATE,
@@ -116,9 +117,8 @@ class Reserve(StrictModel):
     purchases: list[Purchase] = Field(default_factory=list)
     sales: list[Sale] = Field(default_factory=list)
     sell_rules: list[SellRule] = Field(default_factory=list)
-    currency: str = Field(
+    currency: CurrencyCode = Field(
         "USD",
-        pattern=r"^[A-Z]{3}$",
         description="currency the reserve is also valued in: USD (default; El Salvador's "
         "legal tender) or the [market.fx] currency, e.g. PKR, which adds value_lcu",
     )

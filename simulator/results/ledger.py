@@ -128,6 +128,8 @@ def ledger_rows(
         add(e, "net_fiscal_usd_per_mw", per_mw)
         add(e, "ai_net_usd", ai_net)
         add(e, "ai_net_usd_per_mw", ai_per_mw)
+        add(e, "ai_capex_usd", float(ai.capex_usd.sum()))
+        add(e, "ai_depreciation_usd", float(ai.depreciation_usd.sum()))
         ai_mwh = float(ai.energy_mwh.sum())
         add(e, "ai_energy_twh", ai_mwh / 1e6)
         add(e, "ai_emissions_tco2", emissions_tco2(ai_mwh, op.emission_factor_tco2_per_mwh))

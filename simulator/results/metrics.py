@@ -18,7 +18,8 @@ read it at start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from simulator.results.metric_type import NEEDS, Metric
+from simulator.results.metrics_ledger import LEDGER_METRICS
 
 __all__ = [
     "DIRECTION_NOTE",
@@ -41,56 +42,6 @@ KINDS = ("market", "reserve", "mining")
 
 #: Units shown as percentages (and differences of them in percentage points).
 PERCENT_UNITS = ("fraction", "probability")
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One horizon metric of the summary.
-
-    Attributes
-    ----------
-    name : str
-        Name in the summary's ``metric`` column, e.g. ``"value_usd"``; unique
-        across kinds.
-    unit : str
-        The summary's ``unit`` column: a physical unit (``"USD"``, ``"BTC"``,
-        ``"USD/BTC"``, ...), ``"fraction"`` or ``"probability"``.
-    kind : {"market", "reserve", "mining"}
-        Kind of entity the metric belongs to.
-    higher_is_better : bool or None
-        Direction used to score "beats the reference" in a comparison: True,
-        more is better; False, less is better; None, not scored (whether more
-        is better depends on who is asking, or it is a choice of scale).
-    meaning : str
-        One-line definition.
-    probability : bool
-        The share of paths with a 0/1 outcome: the summary holds its mean only
-        (no percentiles).
-    in_run_table : bool
-        Printed by ``btcsim run``.
-    key : int or None
-        Position among the kind's key metrics (the rows of a comparison and
-        the columns of a sweep), counting from 0; None if not a key metric.
-    condition : str
-        When the summary reports the metric, if not always (empty: always).
-    needs : str
-        What the entity needs for the metric to be reported, as a code the
-        summary checks (:data:`NEEDS`); empty: always reported.
-    ledger : bool
-        A column of the policy ledger ``btcsim run`` prints per mining operation.
-    """
-
-    name: str
-    unit: str
-    kind: str
-    higher_is_better: bool | None
-    meaning: str
-    probability: bool = False
-    in_run_table: bool = False
-    key: int | None = None
-    condition: str = ""
-    needs: str = ""
-    ledger: bool = False
 
 
 #: Every horizon metric, in the order the summary reports it.
@@ -183,7 +134,7 @@ METRICS: tuple[Metric, ...] = (
         needs="benchmark",
     ),
     Metric(
-        "value_lcu", "LCU", "reserve", True,
+        "value_lcu", "LCU", "reserve", None,
         "Value at the horizon in local currency: value_usd x the last day's exchange rate.",
         in_run_table=True, needs="local_currency",
         condition="only for a reserve whose currency is the [market.fx] currency",
@@ -225,6 +176,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "capex_usd", "USD", "mining", None,
         "Capital expenditure over the horizon (not depreciated).",
+        ledger=True,
     ),
     Metric(
         "margin_usd", "USD", "mining", True,
@@ -259,128 +211,9 @@ METRICS: tuple[Metric, ...] = (
         "Cash costs not covered by BTC sold on the day (paid from outside, added "
         "to the reserve's cost basis).",
     ),
-    # ---------------------------------------------------------- mining ledger
-    Metric(
-        "energy_mwh_per_day", "MWh/day", "mining", None,
-        "Energy used per simulated day, averaged over the horizon (days running only).",
-    ),
-    Metric(
-        "energy_gwh", "GWh", "mining", None,
-        "Energy used over the horizon (facility power x share x uptime x hours running).",
-    ),
-    Metric(
-        "energy_twh", "TWh", "mining", None,
-        "Energy used over the horizon, in TWh.",
-        ledger=True,
-    ),
-    Metric(
-        "energy_twh_per_year", "TWh/yr", "mining", None,
-        "Energy used per year: energy_twh / the horizon in years.",
-        ledger=True,
-    ),
-    Metric(
-        "emissions_tco2", "tCO2", "mining", False,
-        "CO2 emitted generating the energy used: energy x emission_factor_tco2_per_mwh.",
-        ledger=True,
-    ),
-    Metric(
-        "emissions_tco2_per_year", "tCO2/yr", "mining", False,
-        "CO2 emitted per year: emissions_tco2 / the horizon in years.",
-    ),
-    Metric(
-        "emissions_per_btc_tco2", "tCO2/BTC", "mining", False,
-        "CO2 emitted per BTC mined (inf on a path that mined nothing).",
-        ledger=True,
-    ),
-    Metric(
-        "subsidy_cost_usd", "USD", "mining", False,
-        "Fiscal cost of the tariff: (cost_reflective_usd_per_kwh - the tariff charged) x "
-        "energy used; 0 when the two tariffs agree.",
-        key=4, ledger=True,
-    ),
-    Metric(
-        "depreciation_usd", "USD", "mining", None,
-        "Straight-line depreciation of the capex charged within the horizon.",
-    ),
-    Metric(
-        "kept_btc_gain_usd", "USD", "mining", True,
-        "Change in value of the BTC kept: BTC kept x the last price - their value on the "
-        "days they were mined.",
-    ),
-    Metric(
-        "net_fiscal_usd", "USD", "mining", True,
-        "The state's net position: margin at the tariff charged - subsidy cost - "
-        "depreciation + kept_btc_gain_usd (= margin at the cost-reflective tariff - "
-        "depreciation + kept_btc_gain_usd).",
-        key=5, ledger=True,
-    ),
-    Metric(
-        "prob_net_fiscal_positive", "probability", "mining", True,
-        "Share of paths whose net_fiscal_usd is above 0.",
-        probability=True, ledger=True,
-    ),
-    Metric(
-        "power_sale_value_usd", "USD", "mining", None,
-        "What the same energy would fetch sold to the grid or exported: energy x "
-        "power_sale_usd_per_kwh.",
-        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
-        needs="power_sale",
-    ),
-    Metric(
-        "mining_vs_power_sale_usd", "USD", "mining", True,
-        "Net benefit of mining over selling the power: net_fiscal_usd - energy x "
-        "(power_sale_usd_per_kwh - cost_reflective_usd_per_kwh).",
-        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
-        needs="power_sale",
-    ),
-    Metric(
-        "prob_mining_beats_power_sale", "probability", "mining", True,
-        "Share of paths where mining_vs_power_sale_usd is above 0.",
-        probability=True, ledger=True,
-        condition="only when the operation sets power_sale_usd_per_kwh", needs="power_sale",
-    ),
-    Metric(
-        "net_fiscal_usd_per_mw", "USD/MW", "mining", True,
-        "net_fiscal_usd per MW mined (power_mw x mining_share), to set against ai_net_usd_per_mw.",
-        ledger=True, condition="only when the operation has an ai table", needs="ai",
-    ),
-    Metric(
-        "ai_net_usd", "USD", "mining", None,
-        "The state's net from the AI side (the power not mined): lease revenue - opex - its "
-        "energy at the cost-reflective tariff - depreciation; the same on every path.",
-        condition="only when the operation has an ai table", needs="ai",
-    ),
-    Metric(
-        "ai_net_usd_per_mw", "USD/MW", "mining", None,
-        "ai_net_usd per MW of the AI side (power_mw x (1 - mining_share)).",
-        ledger=True, condition="only when the operation has an ai table", needs="ai",
-    ),
-    Metric(
-        "ai_energy_twh", "TWh", "mining", None,
-        "Energy the AI side draws over the horizon: its utilised MW x 24 h a day.",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
-    ),
-    Metric(
-        "ai_emissions_tco2", "tCO2", "mining", False,
-        "CO2 emitted generating the AI side's energy, at the site's emission factor.",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
-    ),
-    Metric(
-        "prob_mining_beats_ai", "probability", "mining", True,
-        "Share of paths where net_fiscal_usd_per_mw is above ai_net_usd_per_mw.",
-        probability=True, ledger=True, needs="ai",
-        condition="only when the operation has an ai table",
-    ),
+    *LEDGER_METRICS,
 )  # fmt: skip
 
-#: Codes of :attr:`Metric.needs`: what an entity needs for the metric to be reported.
-NEEDS = {
-    "fx": "the scenario has [market.fx]",
-    "local_currency": "the reserve's currency is the [market.fx] currency",
-    "benchmark": "the scenario has a benchmark",
-    "power_sale": "the operation sets power_sale_usd_per_kwh",
-    "ai": "the operation has an ai table",
-}
 
 #: What "beats the reference" means, in words (the footnote of ``btcsim compare``).
 DIRECTION_NOTE = (

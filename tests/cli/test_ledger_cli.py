@@ -12,6 +12,7 @@ from support import PROJECT
 from typer.testing import CliRunner
 
 from cli import app
+from simulator.results.format import format_number
 
 runner = CliRunner()
 SCEN = PROJECT / "scenarios"
@@ -39,26 +40,53 @@ def test_run_prints_a_ledger_per_operation_and_the_benchmark(tmp_path: Path) -> 
     assert row("subsidy_cost_usd").p50 == pytest.approx(0.04 * kwh, rel=1e-9)
 
 
-def test_compare_of_the_tariffs_says_what_the_subsidy_costs_and_buys(tmp_path: Path) -> None:
-    got = runner.invoke(
-        app,
-        [
-            "compare",
-            str(SCEN / "pakistan_subsidised_tariff.toml"),
-            str(SCEN / "pakistan_cost_reflective_tariff.toml"),
-            *SMALL,
-            "--out",
-            str(tmp_path / "c"),
-        ],
-    )
+def _compare(tmp_path: Path, *names: str) -> tuple[str, pd.DataFrame]:
+    out = tmp_path / "_".join(names)
+    files = [str(SCEN / f"{n}.toml") for n in names]
+    got = runner.invoke(app, ["compare", *files, *SMALL, "--out", str(out)])
     assert got.exit_code == 0, got.output
-    note = next(line for line in got.output.splitlines() if line.startswith("Subsidy of"))
-    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
-    sub = table[table.metric == "subsidy_cost_usd"].iloc[0]
+    return got.output, pd.read_csv(out / "comparison.csv")
+
+
+def _note(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("Subsidy of"))
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["subsidised-first", "reflective-first"])
+def test_compare_of_the_tariffs_says_what_the_subsidy_costs_and_buys(
+    tmp_path: Path, reverse: bool
+) -> None:
+    names = ["pakistan_subsidised_tariff", "pakistan_cost_reflective_tariff"]
+    a, b = names[::-1] if reverse else names
+    output, table = _compare(tmp_path, a, b)
+    note = _note(output)
+    row = lambda m: table[table.metric == m].iloc[0]  # noqa: E731
+    sub = row("subsidy_cost_usd")
     assert sub["pakistan_cost_reflective_tariff.p50"] == 0.0  # no gap: no subsidy
-    assert sub["pakistan_subsidised_tariff.p50"] > 0
-    assert "A's costs the state" in note and "more than B's" in note
-    assert "reserve pakistan holds" in note and "BTC more" in note
+    # the gap (0.12 - 0.05 USD/kWh) x the energy, whichever scenario comes first
+    extra = sub[f"{a}.p50"] - sub[f"{b}.p50"]
+    assert f"A's costs the state {format_number(abs(extra), 'USD')} USD" in note
+    assert ("more than B's" in note) == (not reverse)
+    held = table[(table.metric == "holdings_btc") & (table.entity == "pakistan")].iloc[0]
+    btc = held[f"{a}.p50"] - held[f"{b}.p50"]
+    word = "more" if btc >= 0 else "less"
+    assert f"reserve pakistan holds {format_number(abs(btc), 'BTC')} BTC {word} in A" in note
+    net = row("net_fiscal_usd")
+    gain = net[f"{a}.p50"] - net[f"{b}.p50"]
+    word = "higher" if gain >= 0 else "lower"
+    assert f"is {format_number(abs(gain), 'USD')} USD {word} in A" in note
+    assert "Only the tariff charged differs" in note
+
+
+def test_compare_without_the_operation_in_both_has_no_subsidy_note(tmp_path: Path) -> None:
+    output, _ = _compare(tmp_path, "baseline", "el_salvador_hold")
+    assert "Subsidy of" not in output and "n/a USD" not in output
+
+
+def test_compare_with_more_than_the_tariff_different_states_no_cause(tmp_path: Path) -> None:
+    output, _ = _compare(tmp_path, "baseline", "pakistan_mining_and_ai")
+    note = _note(output)
+    assert "A's costs the state" in note and "Only the tariff charged differs" not in note
 
 
 def test_explain_lists_every_ledger_input_with_its_provenance() -> None:

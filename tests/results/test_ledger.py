@@ -12,6 +12,7 @@ when no BTC is sold to pay it (``disposal = "hold"``).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -145,16 +146,13 @@ def test_net_position_is_the_margin_at_the_cost_reflective_tariff_plus_the_btc_g
     scale = np.abs(p("revenue_usd")) + np.abs(margin_at_reflective) + p("depreciation_usd") + 1.0
     np.testing.assert_array_less(np.abs(p("net_fiscal_usd") - expected), 1e-9 * scale)
     # the bill and the subsidy add up to the power at its cost: E x c + E x (c_r - c) = E x c_r
-    np.testing.assert_allclose(
-        p("energy_cost_usd") + p("subsidy_cost_usd"), kwh * reflective, rtol=1e-9, atol=1e-3
-    )
+    bill = p("energy_cost_usd") + p("subsidy_cost_usd")
+    np.testing.assert_array_less(np.abs(bill - kwh * reflective), 1e-9 * (kwh * 0.4 + 1.0))
     # mining vs selling: the two nets differ by what the power would fetch, less its cost
-    np.testing.assert_allclose(
-        p("mining_vs_power_sale_usd"),
-        p("net_fiscal_usd") - kwh * (sale - reflective),
-        rtol=1e-9,
-        atol=1e-3 * (1 + kwh.max() * 0.2),
-    )
+    # (within a relative 1e-9 of the terms' size: float rounding of ~1e10 USD sums)
+    benefit = p("net_fiscal_usd") - kwh * (sale - reflective)
+    size = np.abs(p("net_fiscal_usd")) + kwh * (sale + reflective) + 1.0
+    np.testing.assert_array_less(np.abs(p("mining_vs_power_sale_usd") - benefit), 1e-9 * size)
     # the recorded last day of the running net agrees with the horizon value (float32 series)
     net = result.percentiles
     last = net[(net.entity == "site") & (net.variable == "net_fiscal_usd")].iloc[-1]
@@ -235,3 +233,82 @@ def test_baseline_ledger_is_reported() -> None:
     s = result.summary
     names = set(s[s.entity == "pakistan"].metric)
     assert {"subsidy_cost_usd", "net_fiscal_usd", "power_sale_value_usd"} <= names
+
+
+def test_sell_all_keeps_nothing_and_the_net_is_the_margin_at_cost() -> None:
+    # sell_all: no BTC kept, so no gain on them, and the net is plain arithmetic on the
+    # kernel's revenue, opex and energy: revenue - E x c_r - opex - depreciation
+    result = _run(_site(cost_reflective_usd_per_kwh=0.12, asic_usd_per_th=15.0))
+    p = lambda m: _path(result, m)  # noqa: E731
+    assert np.all(p("kept_btc_gain_usd") == 0.0)
+    kwh = p("energy_gwh") * 1e6
+    expected = p("revenue_usd") - kwh * 0.12 - p("other_opex_usd") - p("depreciation_usd")
+    np.testing.assert_allclose(p("net_fiscal_usd"), expected, rtol=1e-12)
+    assert p("depreciation_usd").min() > 0  # the capex is charged
+
+
+def test_hold_values_what_the_reserve_holds() -> None:
+    # hold into an empty reserve that buys and sells nothing: the BTC kept are the
+    # reserve's holdings, so their value is the reserve's value_usd (a separate account)
+    result = _run(_site(disposal="hold", reserve="state"))
+    assert result.path_metrics is not None
+    reserve_value = result.path_metrics["state.value_usd"].to_numpy()
+    gain = _path(result, "kept_btc_gain_usd")
+    np.testing.assert_allclose(gain, reserve_value - _path(result, "revenue_usd"), rtol=1e-9)
+
+
+def test_shutdown_days_draw_no_power_but_pay_opex() -> None:
+    # a fleet that stops on loss-making days: the energy bill is the tariff x the energy
+    # drawn on the days it ran, and the other opex is paid on every day
+    site = _site(shutdown_when_unprofitable=True, other_opex_usd_per_mw_year=60_000)
+    site["market"]["price"].update(start_usd=40_000, volatility_per_year=0.8)
+    result = _run(site)
+    p = lambda m: _path(result, m)  # noqa: E731
+    kwh = p("energy_gwh") * 1e6
+    assert kwh.min() < 2_000 * 24 * 365 * 1_000  # some paths shut down some days
+    np.testing.assert_allclose(p("energy_cost_usd"), kwh * 0.05, rtol=1e-12)
+    opex = 2_000 * 60_000 / DAYS_PER_YEAR * 365  # every day, running or not
+    np.testing.assert_allclose(p("other_opex_usd"), opex, rtol=1e-12)
+
+
+def test_ai_side_follows_the_ramp_and_buys_only_new_highs() -> None:
+    start = dt.date(2025, 7, 17)
+    on = lambda day: (start + dt.timedelta(days=day + 1)).isoformat()  # noqa: E731
+    ramp = [
+        {"date": on(0), "fraction": 0.5},  # 500 of the AI side's 1,000 MW, days 0-99
+        {"date": on(100), "fraction": 0.0},  # none, days 100-199
+        {"date": on(200), "fraction": 1.0},  # all 1,000 MW, days 200-364
+    ]
+    ai = {"revenue_usd_per_mw_year": 1.8e6, "capex_usd_per_mw": 1e7,
+          "opex_usd_per_mw_year": 1.5e5, "utilisation": 0.6, "depreciation_years": 15}  # fmt: skip
+    result = _run(_site(mining_share=0.5, cost_reflective_usd_per_kwh=0.12, ramp=ramp, ai=ai))
+    mw_days = 500 * 100 + 0 * 100 + 1_000 * 165
+    life = round(15 * DAYS_PER_YEAR)  # 5,479 days
+    # capex: 500 MW on day 0; on day 200 only the 500 MW above the old high of 500
+    capex = 500 * 1e7 + 500 * 1e7
+    depreciation = 500 * 1e7 * 365 / life + 500 * 1e7 * 165 / life
+    revenue = 0.6 * 1.8e6 / DAYS_PER_YEAR * mw_days
+    power = 0.6 * 24 * mw_days * 1_000 * 0.12
+    opex = 1.5e5 / DAYS_PER_YEAR * mw_days
+    assert _median(result, "ai_capex_usd") == pytest.approx(capex, rel=1e-12)
+    assert _median(result, "ai_depreciation_usd") == pytest.approx(depreciation, rel=1e-12)
+    expected = revenue - power - opex - depreciation
+    assert _median(result, "ai_net_usd") == pytest.approx(expected, rel=1e-12)
+    assert _median(result, "ai_energy_twh") == pytest.approx(0.6 * 24 * mw_days / 1e6, rel=1e-12)
+
+
+def test_value_in_local_currency_is_value_times_the_rate_on_each_path() -> None:
+    result = simulate(
+        load_scenario(
+            PROJECT / "scenarios" / "baseline.toml",
+            ["scenario.paths=300", "scenario.horizon_years=2"],
+        )
+    )
+    m = result.path_metrics
+    assert m is not None
+    rate = m["market.fx_lcu_per_usd"].to_numpy()
+    np.testing.assert_allclose(
+        m["pakistan.value_lcu"].to_numpy(), m["pakistan.value_usd"].to_numpy() * rate, rtol=1e-15
+    )
+    assert "el_salvador.value_lcu" not in m  # El Salvador's reserve is valued in USD
+    assert rate.std() > 0  # a random path

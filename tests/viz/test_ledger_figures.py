@@ -86,7 +86,11 @@ def test_net_position_fan_zero_and_sale_line(which: str, request: pytest.Fixture
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
     assert ax.get_ylabel() == "Net position [USD]"
     labels = [x.get_label() for x in ax.get_lines()]
-    assert labels == ["median", "zero: no gain, no loss", "sell the power instead (0.05 USD/kWh)"]
+    assert labels == [
+        "median",
+        "zero: no gain, no loss",
+        "sell the power instead at 0.05 USD/kWh, less its cost at 0.12 USD/kWh",
+    ]
     median = result.series("pakistan", "net_fiscal_usd")["p50"].to_numpy()
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), median)
     assert "pakistan" in fig.get_suptitle() and result.meta["end_date"] in fig.get_suptitle()
