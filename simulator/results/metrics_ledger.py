@@ -11,6 +11,13 @@ from simulator.results.metric_type import Metric
 
 __all__ = ["LEDGER_METRICS"]
 
+#: When the AI side's metrics and the power-sale metrics are reported.
+_AI: dict[str, str] = {"needs": "ai", "condition": "only when the operation has an ai table"}
+_SALE: dict[str, str] = {
+    "needs": "power_sale",
+    "condition": "only when the operation sets power_sale_usd_per_kwh",
+}
+
 #: The ledger's metrics, in the order the summary reports them.
 LEDGER_METRICS: tuple[Metric, ...] = (
     Metric(
@@ -78,63 +85,60 @@ LEDGER_METRICS: tuple[Metric, ...] = (
         "power_sale_value_usd", "USD", "mining", None,
         "What the same energy would fetch sold to the grid or exported: energy x "
         "power_sale_usd_per_kwh.",
-        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
-        needs="power_sale",
+        ledger=True, **_SALE,
     ),
     Metric(
         "mining_vs_power_sale_usd", "USD", "mining", True,
         "Net benefit of mining over selling the power: net_fiscal_usd - energy x "
         "(power_sale_usd_per_kwh - cost_reflective_usd_per_kwh).",
-        ledger=True, condition="only when the operation sets power_sale_usd_per_kwh",
-        needs="power_sale",
+        ledger=True, **_SALE,
     ),
     Metric(
         "prob_mining_beats_power_sale", "probability", "mining", True,
         "Share of paths where mining_vs_power_sale_usd is above 0.",
         probability=True, ledger=True,
-        condition="only when the operation sets power_sale_usd_per_kwh", needs="power_sale",
+        **_SALE,
     ),
     Metric(
         "net_fiscal_usd_per_mw", "USD/MW", "mining", True,
         "net_fiscal_usd per MW mined (power_mw x mining_share), to set against ai_net_usd_per_mw.",
-        ledger=True, condition="only when the operation has an ai table", needs="ai",
+        ledger=True, **_AI,
     ),
     Metric(
         "ai_net_usd", "USD", "mining", None,
         "The state's net from the AI side (the power not mined): lease revenue - opex - its "
         "energy at the cost-reflective tariff - depreciation; the same on every path.",
-        condition="only when the operation has an ai table", needs="ai",
+        **_AI,
     ),
     Metric(
         "ai_net_usd_per_mw", "USD/MW", "mining", None,
         "ai_net_usd per MW of the AI side (power_mw x (1 - mining_share)).",
-        ledger=True, condition="only when the operation has an ai table", needs="ai",
+        ledger=True, **_AI,
     ),
     Metric(
         "ai_capex_usd", "USD", "mining", None,
         "Capex of the AI halls over the horizon (each new high of the MW built).",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
+        ledger=True, **_AI,
     ),
     Metric(
         "ai_depreciation_usd", "USD", "mining", None,
         "Straight-line depreciation of the AI halls charged within the horizon (ai_net_usd "
         "counts this, not the capex).",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
+        ledger=True, **_AI,
     ),
     Metric(
         "ai_energy_twh", "TWh", "mining", None,
         "Energy the AI side draws over the horizon: its utilised MW x 24 h a day.",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
+        ledger=True, **_AI,
     ),
     Metric(
         "ai_emissions_tco2", "tCO2", "mining", False,
         "CO2 emitted generating the AI side's energy, at the site's emission factor.",
-        ledger=True, needs="ai", condition="only when the operation has an ai table",
+        ledger=True, **_AI,
     ),
     Metric(
         "prob_mining_beats_ai", "probability", "mining", True,
         "Share of paths where net_fiscal_usd_per_mw is above ai_net_usd_per_mw.",
-        probability=True, ledger=True, needs="ai",
-        condition="only when the operation has an ai table",
+        probability=True, ledger=True, **_AI,
     ),
 )  # fmt: skip
