@@ -7,13 +7,23 @@ Standard library only, like the registry.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from simulator.results.metric_type import Metric
 
 __all__ = ["LEDGER_METRICS"]
 
+
+class _When(TypedDict):
+    """A metric's :attr:`~Metric.needs` code and its ``condition`` in words."""
+
+    needs: str
+    condition: str
+
+
 #: When the AI side's metrics and the power-sale metrics are reported.
-_AI: dict[str, str] = {"needs": "ai", "condition": "only when the operation has an ai table"}
-_SALE: dict[str, str] = {
+_AI: _When = {"needs": "ai", "condition": "only when the operation has an ai table"}
+_SALE: _When = {
     "needs": "power_sale",
     "condition": "only when the operation sets power_sale_usd_per_kwh",
 }
