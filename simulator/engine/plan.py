@@ -44,10 +44,12 @@ from simulator.engine.schedule import build_schedule
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
 from simulator.model.chain import initial_epoch
+from simulator.model.ledger import emissions_tco2
 from simulator.model.units import DAYS_PER_YEAR, day_index
 
 __all__ = [
     "BLOCK_PATHS",
+    "EMISSIONS_VAR",
     "FX_VAR",
     "LCU_VAR",
     "Plan",
@@ -63,6 +65,8 @@ __all__ = [
 
 #: Name of the exchange-rate variable and final [LCU/USD], and of a reserve's value in it [LCU].
 FX_VAR, LCU_VAR = "fx_lcu_per_usd", "value_lcu"
+#: Name of an operation's recorded emissions so far [tCO2].
+EMISSIONS_VAR = "emissions_tco2"
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -102,6 +106,8 @@ class Plan:
     variables: list[tuple[str, str]]
     finals: list[tuple[str, str]]
     market: MarketData
+    kernel_variables: int  # the first rows of ``variables``: the kernel's; the rest derived
+    kernel_finals: int  # likewise of ``finals``
 
     def kernel_inputs(
         self, price: np.ndarray, rest_ehs: np.ndarray, start_usd: float
@@ -246,7 +252,11 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
     variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
     finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
     finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
-    if model.market.fx is not None:  # after the kernel's own rows: filled by compute_block
+    # after the kernel's own rows, filled by compute_block: each operation's emissions so
+    # far, then the exchange rate and the reserves valued in it
+    kernel_variables, kernel_finals = len(variables), len(finals)
+    variables += [(op.name, EMISSIONS_VAR) for op in ops]
+    if model.market.fx is not None:
         local = [(r.name, LCU_VAR) for r in model.reserve if r.currency != "USD"]
         variables += [("market", FX_VAR), *local]
         finals += [("market", FX_VAR), *local]
@@ -275,6 +285,8 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
         variables=variables,
         finals=finals,
         market=prepare_market(model, file, n_days, fees),
+        kernel_variables=kernel_variables,
+        kernel_finals=kernel_finals,
     )
 
 
@@ -320,6 +332,12 @@ def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray,
     out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
     final = np.empty((len(p.finals), n))
     k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)
+    rows = {key: i for i, key in enumerate(p.variables)}
+    for op in model.mining:
+        energy = out[rows[(op.name, "energy_mwh")]].astype(np.float64)
+        out[rows[(op.name, EMISSIONS_VAR)]] = emissions_tco2(
+            energy, op.emission_factor_tco2_per_mwh
+        )
     if fx is not None:
         _local_currency(model, p, fx, out, final)
     return out, final

@@ -41,7 +41,7 @@ LEDGER_METRICS: tuple[Metric, ...] = (
     Metric(
         "energy_twh", "TWh", "mining", None,
         "Energy used over the horizon, in TWh.",
-        ledger=True,
+        key=6, ledger=True,
     ),
     Metric(
         "energy_twh_per_year", "TWh/yr", "mining", None,
@@ -51,7 +51,7 @@ LEDGER_METRICS: tuple[Metric, ...] = (
     Metric(
         "emissions_tco2", "tCO2", "mining", False,
         "CO2 emitted generating the energy used: energy x emission_factor_tco2_per_mwh.",
-        ledger=True,
+        key=7, ledger=True,
     ),
     Metric(
         "emissions_tco2_per_year", "tCO2/yr", "mining", False,

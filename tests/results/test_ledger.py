@@ -312,3 +312,14 @@ def test_value_in_local_currency_is_value_times_the_rate_on_each_path() -> None:
     )
     assert "el_salvador.value_lcu" not in m  # El Salvador's reserve is valued in USD
     assert rate.std() > 0  # a random path
+
+
+def test_emissions_over_time_are_the_energy_so_far_times_the_factor() -> None:
+    result = _run(_site(emission_factor_tco2_per_mwh=0.9))
+    pct = result.percentiles
+    series = lambda v: pct[(pct.entity == "site") & (pct.variable == v)]  # noqa: E731
+    energy, emitted = series("energy_mwh"), series("emissions_tco2")
+    assert len(energy) == len(emitted) > 1
+    # float32 recorded series: 0.9 x the energy to float32 precision (7 digits)
+    np.testing.assert_allclose(emitted.p50.to_numpy(), 0.9 * energy.p50.to_numpy(), rtol=1e-6)
+    assert emitted.p50.iloc[-1] == pytest.approx(_median(result, "emissions_tco2"), rel=1e-6)

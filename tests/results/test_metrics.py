@@ -175,6 +175,8 @@ def test_views_are_derived_from_the_registry() -> None:
         "breakeven_price_usd",
         "subsidy_cost_usd",
         "net_fiscal_usd",
+        "energy_twh",
+        "emissions_tco2",
     )
     assert reg.key_metrics("market") == ("price_usd", "network_hashrate_ehs")
 
