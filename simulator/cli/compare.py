@@ -184,16 +184,20 @@ def _subsidy_notes(result: Any, letters: list[str], scenarios: list[Any]) -> lis
             held = rows.get(("reserve", op.reserve or "", "holdings_btc"))
             if held is not None and theirs is not None and theirs.reserve == op.reserve:
                 btc = -held[f"{r.scenario}.diff_p50"]
-                if not math.isnan(btc):
+                if btc == 0:
+                    text += f"; reserve {op.reserve} holds the same BTC in both"
+                elif not math.isnan(btc):
                     text += (
                         f"; reserve {op.reserve} holds {format_number(abs(btc), 'BTC')} BTC "
-                        f"{'more' if btc >= 0 else 'less'} in A"
+                        f"{'more' if btc > 0 else 'less'} in A"
                     )
             text += (
-                f"; the state's net position (net_fiscal_usd) is "
-                f"{format_number(abs(gain), 'USD')} USD {'higher' if gain >= 0 else 'lower'} "
-                f"in A (differences of the medians)"
+                "; the state's net position (net_fiscal_usd) is the same in both"
+                if gain == 0
+                else f"; the state's net position (net_fiscal_usd) is "
+                f"{format_number(abs(gain), 'USD')} USD {'higher' if gain > 0 else 'lower'} in A"
             )
+            text += " (differences of the medians)"
             if _only_tariff_differs(result, op.name):
                 text += (
                     ". Only the tariff charged differs: a subsidy moves money from the utility "

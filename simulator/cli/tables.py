@@ -125,6 +125,12 @@ def ledger_table(result: Any, op: Any, model: Any) -> Table:
     return table
 
 
+def _share_text(share: float) -> str:
+    """A share as a percentage to 3 significant digits: 0.121 -> 12.1%, 0.00109 -> 0.109%."""
+    percent = 100 * share
+    return f"{percent:,.0f}%" if abs(percent) >= 100 else f"{percent:.3g}%"
+
+
 def benchmark_note(model: Any, result: Any) -> str:
     """One line per benchmark: label, value, provenance, end year and the reserves' share then.
 
@@ -133,7 +139,7 @@ def benchmark_note(model: Any, result: Any) -> str:
     median value on the last output day of that year is given as a share of it
     (a median of the value over a constant is the median of the share).
     """
-    from simulator.results.format import format_number, format_percent
+    from simulator.results.format import format_number
 
     lines = []
     pct = result.percentiles
@@ -154,7 +160,7 @@ def benchmark_note(model: Any, result: Any) -> str:
                 inside = series[dates <= f"{bench.end_year}-12-31"]
                 if len(inside) and dates.iloc[-1] >= f"{bench.end_year}-12-31":
                     day = str(inside.date.iloc[-1])[:10]
-                    share = format_percent(float(inside.p50.iloc[-1]) / bench.value_usd)
+                    share = _share_text(float(inside.p50.iloc[-1]) / bench.value_usd)
                     shares.append(f"{res.name} {share}")
             if shares:
                 text += f" (median share on {day}: " + ", ".join(shares) + ")"

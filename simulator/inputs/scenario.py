@@ -294,7 +294,8 @@ def _input_table(
     -------
     dict of str to ResolvedInput
         Every leaf of the model, except names, descriptive text, unused
-        market keys and an absent ``ai`` table: as recorded (with the validated value), or else as a
+        market keys, an absent ``ai`` table and an unset short-form
+        benchmark: as recorded (with the validated value), or else as a
         btcsim default.
     """
     inputs: dict[str, ResolvedInput] = {}
@@ -304,6 +305,8 @@ def _input_table(
             continue
         if key.endswith(".ai") and value is None:
             continue  # no AI side: not an input (its fields are, when it has one)
+        if key in _SHORT_BENCHMARK and model.scenario.benchmark_usd is None:
+            continue  # the short form of a [[benchmark]], unused
         if isinstance(value, dt.date):
             value = value.isoformat()
         if key in recorded:
@@ -315,6 +318,10 @@ def _input_table(
                 key, value, unit_for(key), "assumption", note, is_default=True
             )
     return inputs
+
+
+#: The short form of one ``[[benchmark]]``: inputs only when ``benchmark_usd`` is set.
+_SHORT_BENCHMARK = ("scenario.benchmark_usd", "scenario.benchmark_label")
 
 
 def load_scenario(

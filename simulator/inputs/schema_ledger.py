@@ -93,8 +93,9 @@ class AiSide(StrictModel):
 
     The site's ``power_mw x (1 - mining_share)`` follows the site's ramp and is
     leased as colocation capacity: it earns ``revenue_usd_per_mw_year`` on the
-    utilised MW, pays their electricity at the site's tariff, pays
-    ``opex_usd_per_mw_year`` on every MW built, and depreciates
+    utilised MW, draws their power (costed in the state's net at the site's
+    cost-reflective tariff, like the mining's: the tariff charged plus the
+    subsidy), pays ``opex_usd_per_mw_year`` on every MW built, and depreciates
     ``capex_usd_per_mw`` straight-line over ``depreciation_years``. There is
     no default for the business figures: each is an assumption to state.
     """

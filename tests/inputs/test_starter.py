@@ -70,7 +70,7 @@ def test_every_input_is_written_and_every_assumption_says_what_to_replace(
 def _table_of(header: str, array: bool) -> str:
     """The reference's key of a table header: ``[[reserve.sales]]`` is ``reserve.NAME.sales[]``."""
     parts = header.split(".")
-    if parts[0] in ("reserve", "mining"):
+    if parts[0] in ("reserve", "mining", "benchmark"):
         return ".".join([parts[0], "NAME", *parts[1:]]) + ("[]" if len(parts) > 1 else "")
     return header + ("[]" if array else "")
 
