@@ -1,28 +1,43 @@
 """Throughput and memory of the engine on the baseline scenario (prints figures).
 
-Run: python benchmarks/bench_engine.py [--paths 10000 100000] [--years 10]
+Run: python benchmarks/bench_engine.py [--paths 10000 100000] [--years 10] [--no-fx]
 
 For each path count, in a fresh process: wall time (after a warm-up run that
 compiles the kernel), path-days per second, peak RSS, and the ratio of the
 total time to the time numpy takes just to draw the same number of standard
-normals (two per path-day: price and network shocks), the floor for any Monte
-Carlo of this size. Not a test: it prints, it does not assert.
+normals (one per path-day for each random path the scenario draws: price,
+network and, for the baseline's rupee, the exchange rate), the floor for any
+Monte Carlo of this size. ``--no-fx`` runs the baseline without its
+``[market.fx]`` path (the Pakistani reserve valued in USD only), to show what
+the exchange rate costs. Not a test: it prints, it does not assert.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _one(paths: int, years: float) -> dict[str, float]:
+def _without_fx(scenario: Any) -> Any:
+    """The scenario without its exchange-rate path, every reserve valued in USD only."""
+    model = scenario.model
+    update = {
+        "market": model.market.model_copy(update={"fx": None}),
+        "reserve": [r.model_copy(update={"currency": "USD"}) for r in model.reserve],
+    }
+    return dataclasses.replace(scenario, model=model.model_copy(update=update))
+
+
+def _one(paths: int, years: float, no_fx: bool) -> dict[str, float]:
     import numpy as np
 
     from simulator import load_scenario, simulate
@@ -31,6 +46,10 @@ def _one(paths: int, years: float) -> dict[str, float]:
     warm = load_scenario(ROOT / "scenarios" / "baseline.toml", ["scenario.paths=64", sets[1]])
     simulate(warm)  # compile (or load the cached) kernel
     scenario = load_scenario(ROOT / "scenarios" / "baseline.toml", sets)
+    if no_fx:
+        scenario = _without_fx(scenario)
+    fx = scenario.model.market.fx
+    draws = 2 + (fx is not None and fx.model == "gbm" and fx.volatility_per_year > 0)
     began = time.perf_counter()
     result = simulate(scenario)
     wall = time.perf_counter() - began
@@ -39,8 +58,8 @@ def _one(paths: int, years: float) -> dict[str, float]:
     began = time.perf_counter()
     for lo in range(0, paths, 1024):  # same block size, same count of draws
         n = min(1024, paths - lo)
-        rng.standard_normal((n, days))
-        rng.standard_normal((n, days))
+        for _ in range(draws):
+            rng.standard_normal((n, days))
     floor = time.perf_counter() - began
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -59,10 +78,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--years", type=float, default=10.0)
+    parser.add_argument("--no-fx", action="store_true", help="without the baseline's FX path")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(_one(args.one, args.years)))
+        print(json.dumps(_one(args.one, args.years, args.no_fx)))
         return
     print(
         f"{'paths':>8} {'days':>6} {'wall s':>8} {'path-days/s':>12} {'floor s':>8} "
@@ -70,7 +90,8 @@ def main() -> None:
     )
     for paths in args.paths:
         proc = subprocess.run(
-            [sys.executable, __file__, "--one", str(paths), "--years", str(args.years)],
+            [sys.executable, __file__, "--one", str(paths), "--years", str(args.years)]
+            + (["--no-fx"] if args.no_fx else []),
             capture_output=True,
             text=True,
             check=True,
