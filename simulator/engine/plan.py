@@ -44,12 +44,10 @@ from simulator.engine.schedule import build_schedule
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.inputs.schema import Scenario
 from simulator.model.chain import initial_epoch
-from simulator.model.ledger import emissions_tco2
 from simulator.model.units import DAYS_PER_YEAR, day_index
 
 __all__ = [
     "BLOCK_PATHS",
-    "EMISSIONS_VAR",
     "FX_VAR",
     "LCU_VAR",
     "Plan",
@@ -65,8 +63,6 @@ __all__ = [
 
 #: Name of the exchange-rate variable and final [LCU/USD], and of a reserve's value in it [LCU].
 FX_VAR, LCU_VAR = "fx_lcu_per_usd", "value_lcu"
-#: Name of an operation's recorded emissions so far [tCO2].
-EMISSIONS_VAR = "emissions_tco2"
 
 
 def output_days(start: dt.date, n_days: int, freq: str) -> np.ndarray:
@@ -252,10 +248,9 @@ def plan(model: Scenario, file: str = "", freq: str | None = None) -> Plan:
     variables += [(name, v) for name in reserves for v in k.RESERVE_VARS]
     finals = [(op.name, v) for op in ops for v in k.MINING_FINALS]
     finals += [(name, v) for name in reserves for v in k.RESERVE_FINALS]
-    # after the kernel's own rows, filled by compute_block: each operation's emissions so
-    # far, then the exchange rate and the reserves valued in it
+    # after the kernel's own rows, filled by compute_block: the exchange rate and the
+    # reserves valued in it
     kernel_variables, kernel_finals = len(variables), len(finals)
-    variables += [(op.name, EMISSIONS_VAR) for op in ops]
     if model.market.fx is not None:
         local = [(r.name, LCU_VAR) for r in model.reserve if r.currency != "USD"]
         variables += [("market", FX_VAR), *local]
@@ -332,12 +327,6 @@ def compute_block(model: Scenario, plan_: Plan, block: int) -> tuple[np.ndarray,
     out = np.empty((len(p.variables), len(p.out_days), n), dtype=np.float32)
     final = np.empty((len(p.finals), n))
     k.run_block(*p.kernel_inputs(price, rest, model.market.price.start_usd), out, final)
-    rows = {key: i for i, key in enumerate(p.variables)}
-    for op in model.mining:
-        energy = out[rows[(op.name, "energy_mwh")]].astype(np.float64)
-        out[rows[(op.name, EMISSIONS_VAR)]] = emissions_tco2(
-            energy, op.emission_factor_tco2_per_mwh
-        )
     if fx is not None:
         _local_currency(model, p, fx, out, final)
     return out, final

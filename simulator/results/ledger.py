@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from simulator.engine.plan import Plan
 from simulator.engine.schedule import build_ai_schedule
@@ -27,7 +28,7 @@ from simulator.model.ledger import (
 from simulator.model.units import DAYS_PER_YEAR
 from simulator.results.metrics import metric
 
-__all__ = ["entity_reports", "ledger_rows", "per_btc", "reports"]
+__all__ = ["entity_reports", "ledger_rows", "per_btc", "reports", "with_emissions"]
 
 #: ``(operation name, final name) -> per-path values`` of the kernel's mining finals.
 Finals = Mapping[tuple[str, str], np.ndarray]
@@ -134,6 +135,27 @@ def ledger_rows(
         add(e, "ai_energy_twh", ai_mwh / 1e6)
         add(e, "ai_emissions_tco2", emissions_tco2(ai_mwh, op.emission_factor_tco2_per_mwh))
         add(e, "prob_mining_beats_ai", np.asarray(per_mw > ai_per_mw, dtype=float))
+
+
+def with_emissions(model: Scenario, percentiles: pd.DataFrame) -> pd.DataFrame:
+    """The percentile frame with each operation's emissions so far [tCO2] over time.
+
+    Emissions are the energy used so far times a constant factor, so their
+    percentiles and mean are the energy's times the factor: derived here
+    rather than recorded per path, which would hold one more float32 series
+    of every path in memory.
+    """
+    rows = [percentiles]
+    for op in model.mining:
+        energy = percentiles[
+            (percentiles["entity"] == op.name) & (percentiles["variable"] == "energy_mwh")
+        ]
+        emitted = energy.copy()
+        emitted["variable"] = "emissions_tco2"
+        stats = [c for c in emitted.columns if c.startswith("p") or c == "mean"]
+        emitted[stats] = emissions_tco2(energy[stats], op.emission_factor_tco2_per_mwh)
+        rows.append(emitted)
+    return pd.concat(rows, ignore_index=True) if len(rows) > 1 else percentiles
 
 
 def per_btc(amount: object, btc: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from simulator.engine.backends import Finished, VariantError, run_many
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from simulator.inputs.schema import Scenario
+from simulator.results.ledger import with_emissions
 from simulator.results.result import Result, percentile_frame
 from simulator.results.summary import summary_and_path_metrics
 
@@ -57,8 +58,9 @@ def package(
     """
     summary, path_metrics = summary_and_path_metrics(name, model, plan, out, final)
     return Packed(
-        percentiles=percentile_frame(
-            name, plan.variables, plan.dates[plan.out_days], out, threads=threads
+        percentiles=with_emissions(
+            model,
+            percentile_frame(name, plan.variables, plan.dates[plan.out_days], out, threads=threads),
         ),
         summary=summary,
         path_metrics=path_metrics,
