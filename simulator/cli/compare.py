@@ -176,7 +176,7 @@ def _subsidy_notes(result: Any, letters: list[str], scenarios: list[Any]) -> lis
             if math.isnan(extra) or math.isnan(gain) or extra == 0:
                 continue  # the operation is not in both, or the subsidies are equal
             text = (
-                f"Subsidy of mining {op.name}: A's costs the state "
+                f"Subsidy of mining {op.name} (revenue the utility gives up): A's is "
                 f"{format_number(abs(extra), 'USD')} USD {'more' if extra > 0 else 'less'} "
                 f"than {letter}'s"
             )

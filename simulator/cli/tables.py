@@ -105,7 +105,7 @@ def ledger_table(result: Any, op: Any, model: Any) -> Table:
         "tCO2/MWh",
         "net_fiscal_usd = margin - subsidy - depreciation + change in value of the BTC kept "
         "(at the last price); capex - depreciation is book value left at the horizon, not "
-        "charged",
+        "charged; nominal USD summed over the horizon, undiscounted",
     ]
     fed = next((r for r in model.reserve if r.name == op.reserve), None)
     if fed is not None and op.disposal != "sell_all" and (fed.sales or fed.sell_rules):
@@ -134,7 +134,8 @@ def _share_text(share: float) -> str:
 def benchmark_note(model: Any, result: Any) -> str:
     """One line per benchmark: label, value, provenance, end year and the reserves' share then.
 
-    The first benchmark is the one ``value_share_of_benchmark`` divides by. For
+    A reserve's ``value_share_of_benchmark`` divides by the first benchmark
+    that applies to it (one for that reserve, or for every reserve). For
     a benchmark with an ``end_year`` that falls inside the run, each reserve's
     median value on the last output day of that year is given as a share of it
     (a median of the value over a constant is the median of the share).
@@ -143,7 +144,7 @@ def benchmark_note(model: Any, result: Any) -> str:
 
     lines = []
     pct = result.percentiles
-    for i, bench in enumerate(model.benchmarks):
+    for bench in model.benchmarks:
         key = (
             "scenario.benchmark_usd" if bench.name == "benchmark"
             else f"benchmark.{bench.name}.value_usd"
@@ -151,10 +152,11 @@ def benchmark_note(model: Any, result: Any) -> str:
         rows = result.inputs[result.inputs.key == key]
         how = str(rows.provenance.iloc[0]) if len(rows) else "assumption"
         text = f"benchmark {bench.shown}: {format_number(bench.value_usd, 'USD')} USD ({how})"
+        text += f" for reserve {bench.reserve}" if bench.reserve else ""
         if bench.end_year is not None:
             text += f", ends {bench.end_year}"
             shares, day = [], ""
-            for res in model.reserve:
+            for res in (r for r in model.reserve if bench.applies_to(r.name)):
                 series = pct[(pct.entity == res.name) & (pct.variable == "value_usd")]
                 dates = series.date.astype(str).str[:10]
                 inside = series[dates <= f"{bench.end_year}-12-31"]
@@ -164,7 +166,8 @@ def benchmark_note(model: Any, result: Any) -> str:
                     shares.append(f"{res.name} {share}")
             if shares:
                 text += f" (median share on {day}: " + ", ".join(shares) + ")"
-        if i == 0:
-            text += "; value_share_of_benchmark is the share of this one"
+        firsts = [r.name for r in model.reserve if model.benchmarks_for(r.name)[:1] == [bench]]
+        if firsts:
+            text += f"; value_share_of_benchmark of {', '.join(firsts)} is the share of this one"
         lines.append(text)
     return "\n".join(lines)

@@ -40,7 +40,7 @@ def check_unique_names(plain: Mapping[str, Any], file: str) -> None:
 
 
 def check_reserve_links(model: Scenario, file: str) -> None:
-    """Check that every mining operation's ``reserve`` names a reserve of the scenario.
+    """Check that every ``reserve`` a mining operation or benchmark names is in the scenario.
 
     Parameters
     ----------
@@ -55,6 +55,12 @@ def check_reserve_links(model: Scenario, file: str) -> None:
         On the first operation naming no reserve.
     """
     reserves = [r.name for r in model.reserve]
+    for bench in model.benchmark:
+        if bench.reserve is not None and bench.reserve not in reserves:
+            hint = did_you_mean(bench.reserve, reserves)
+            raise ScenarioError(
+                file, f"benchmark.{bench.name}.reserve", f"no reserve named {bench.reserve!r}{hint}"
+            )
     for op in model.mining:
         if op.reserve is not None and op.reserve not in reserves:
             hint = did_you_mean(op.reserve, reserves)

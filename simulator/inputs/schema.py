@@ -314,6 +314,10 @@ class Scenario(StrictModel):
             )
         return self
 
+    def benchmarks_for(self, reserve: str) -> list[Benchmark]:
+        """The benchmarks reserve ``reserve`` is set against, the primary one first."""
+        return [b for b in self.benchmarks if b.applies_to(reserve)]
+
     @property
     def benchmarks(self) -> list[Benchmark]:
         """Every benchmark: ``scenario.benchmark_usd`` (if set) first, then ``[[benchmark]]``."""
@@ -324,6 +328,7 @@ class Scenario(StrictModel):
                     name="benchmark",
                     label=meta.benchmark_label,
                     value_usd=meta.benchmark_usd,
+                    reserve=None,
                     end_year=None,
                 )
             ]

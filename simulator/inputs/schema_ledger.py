@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from simulator.inputs.schema_types import WORLD_USD_WHY, Name, Share, StrictModel, physical
+from simulator.inputs.schema_types import Name, Share, StrictModel, physical
 from simulator.model.ledger import emission_factor_from_fuel
 
 __all__ = [
@@ -146,7 +146,19 @@ class Benchmark(StrictModel):
     name: Name = Field(description="benchmark name: benchmarks merge and are addressed by it")
     label: str = Field("", description="label in tables and figures; default: the name")
     value_usd: float = physical(
-        gt=0, high=1e15, unit="USD", why=WORLD_USD_WHY, description="the yardstick's value"
+        gt=0,
+        low=1e6,
+        high=1e15,
+        unit="USD",
+        why="a yardstick for a state's reserve is millions of USD or more (a figure below "
+        "1 M is likely in millions or billions, typed as USD); above 1e15 is ten times world "
+        "GDP",
+        description="the yardstick's value",
+    )
+    reserve: Name | None = Field(
+        None,
+        description="the reserve it is a yardstick for (Pakistan's IMF facility for Pakistan's "
+        "reserve); default: every reserve",
     )
     end_year: Year | None = Field(
         None,
@@ -155,6 +167,10 @@ class Benchmark(StrictModel):
         description="last calendar year the yardstick covers (a programme's end), marked "
         "on the figures; none by default",
     )
+
+    def applies_to(self, reserve: str) -> bool:
+        """Whether reserve ``reserve`` is set against this benchmark."""
+        return self.reserve is None or self.reserve == reserve
 
     @property
     def shown(self) -> str:

@@ -52,7 +52,7 @@ __all__ = [
 #: Suffixes of large amounts, largest first: (size, word).
 SUFFIXES: tuple[tuple[float, str], ...] = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"))
 #: Units whose values from one million are written with a suffix by :func:`format_number`.
-AMOUNT_UNITS = ("", "USD", "BTC", "tCO2", "tCO2/yr", "LCU")
+AMOUNT_UNITS = ("", "USD", "BTC", "tCO2", "tCO2/yr", "LCU", "USD/MW")
 #: Text of a NaN.
 MISSING = "n/a"
 _SUFFIX_FROM = 1e6

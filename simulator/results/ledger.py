@@ -53,7 +53,7 @@ def entity_reports(model: Scenario, needs: str, entity: Mining | Reserve | None 
     if needs == "local_currency":
         return isinstance(entity, Reserve) and entity.currency != "USD"
     if needs == "benchmark":
-        return bool(model.benchmarks)
+        return isinstance(entity, Reserve) and bool(model.benchmarks_for(entity.name))
     if needs == "power_sale":
         return op is not None and op.power_sale_usd_per_kwh is not None
     if needs == "ai":

@@ -64,7 +64,7 @@ class Metric:
 NEEDS = {
     "fx": "the scenario has [market.fx]",
     "local_currency": "the reserve's currency is the [market.fx] currency",
-    "benchmark": "the scenario has a benchmark",
+    "benchmark": "the reserve has a benchmark (one for it or for every reserve)",
     "power_sale": "the operation sets power_sale_usd_per_kwh",
     "ai": "the operation has an ai table",
 }

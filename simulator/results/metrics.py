@@ -129,8 +129,8 @@ METRICS: tuple[Metric, ...] = (
         "Value at the horizon / the scenario's benchmark (for instance the cited "
         "$7 bn IMF facility).",
         in_run_table=True,
-        condition="only when the scenario has a benchmark ([[benchmark]] or "
-        "scenario.benchmark_usd); the first one",
+        condition="only for a reserve with a benchmark ([[benchmark]] or "
+        "scenario.benchmark_usd); the first one that applies to it",
         needs="benchmark",
     ),
     Metric(

@@ -83,7 +83,7 @@ LEDGER_METRICS: tuple[Metric, ...] = (
         "net_fiscal_usd", "USD", "mining", True,
         "The state's net position: margin at the tariff charged - subsidy cost - "
         "depreciation + kept_btc_gain_usd (= margin at the cost-reflective tariff - "
-        "depreciation + kept_btc_gain_usd).",
+        "depreciation + kept_btc_gain_usd); nominal USD, undiscounted.",
         key=5, ledger=True,
     ),
     Metric(

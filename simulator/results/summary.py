@@ -68,7 +68,6 @@ def summary_and_path_metrics(
     fx = model.market.fx is not None
     if fx:
         add("market", "fx_lcu_per_usd", fr[("market", FX_VAR)])
-    bench = model.benchmarks[0].value_usd if model.benchmarks else None
     start_usd = float(model.market.price.start_usd)
     for r, res in enumerate(model.reserve):
         e = res.name
@@ -97,8 +96,9 @@ def summary_and_path_metrics(
         add(e, "net_position_usd", net)
         add(e, "net_gain_usd", gain)
         add(e, "prob_net_loss", (gain < -COST_TOLERANCE * scale).astype(float))
-        if bench:
-            add(e, "value_share_of_benchmark", value / bench)
+        own = model.benchmarks_for(e)
+        if own:
+            add(e, "value_share_of_benchmark", value / own[0].value_usd)
         if res.currency != "USD":
             add(e, "value_lcu", fr[(e, LCU_VAR)])
     for i, op in enumerate(model.mining):

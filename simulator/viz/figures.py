@@ -85,12 +85,13 @@ def figures_for_ledger(result: Result) -> dict[str, Figure]:
     """The policy-ledger figures of one run, keyed by file stem (those that apply).
 
     ``net_position_OP`` per mining operation with a recorded net position,
-    ``benchmark_share`` when the scenario has a benchmark and a reserve, and
+    ``benchmark_share`` when a reserve has a benchmark, and
     ``local_value_RESERVE`` per reserve valued in the ``[market.fx]`` currency.
     """
     figures = {f"net_position_{_stem(op)}": net_position_figure(result, op)
                for op in ledger_operations(result)}  # fmt: skip
-    if benchmarks(result) and reserve_names(result):
+    marks = benchmarks(result)
+    if any(m.applies_to(r) for m in marks for r in reserve_names(result)):
         figures["benchmark_share"] = benchmark_share_figure(result)
     for name in local_reserves(result):
         figures[f"local_value_{_stem(name)}"] = local_value_figure(result, name)

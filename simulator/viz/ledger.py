@@ -195,20 +195,20 @@ def benchmark_share_figure(result: Result) -> Figure:
         If the result has no benchmark or no reserve.
     """
     marks = benchmarks(result)
-    reserves = reserve_names(result)
+    reserves = [r for r in reserve_names(result) if any(m.applies_to(r) for m in marks)]
     if not marks or not reserves:
-        raise ValueError("benchmark_share_figure needs a benchmark and a reserve")
-    first = marks[0]
+        raise ValueError("benchmark_share_figure needs a benchmark and a reserve it applies to")
     fig = new_figure(10.0, 3.4 + 2.9 * len(reserves))
     grid, legend_ax = panel_grid(fig, len(reserves), legend_rows=2)
     axes = list(grid[:, 0])
     handles: list[Any] = []
     for i, (ax, reserve) in enumerate(zip(axes, reserves, strict=True)):
         ax.set_yscale("log")
+        first, *others = [m for m in marks if m.applies_to(reserve)]
         frame = result.series(reserve, "value_usd")
         info = VarInfo("Share of benchmark", "%", scale=100.0 / first.value_usd, log=True)
         drawn = draw_fan(ax, frame, info, FAN_COLOR, log=True)
-        for j, other in enumerate(marks[1:]):
+        for j, other in enumerate(others):
             (line,) = ax.plot(
                 frame.index.to_numpy(),
                 frame["p50"].to_numpy(dtype=np.float64) * 100.0 / other.value_usd,
@@ -227,6 +227,7 @@ def benchmark_share_figure(result: Result) -> Figure:
     notes: list[tuple[str, str]] = []
     for j, mark in enumerate(marks):
         what = f"{mark.label} = {value_text(mark.value_usd, 'USD')} ({mark.provenance or '?'})"
+        what += f" for reserve {mark.reserve}" if mark.reserve else ""
         if mark.end_year is None:
             notes.append((f"Benchmark {what}, no end year.", _NOTE))
             continue
@@ -237,7 +238,9 @@ def benchmark_share_figure(result: Result) -> Figure:
         if not inside:
             continue
         style = "-." if j == 0 else ":"
-        for ax in axes:
+        for ax, reserve in zip(axes, reserves, strict=True):
+            if not mark.applies_to(reserve):
+                continue
             line = ax.axvline(when.to_datetime64(), color=HALVING_COLOR, linestyle=style,
                               linewidth=1.2)  # fmt: skip
         prov = f", {mark.end_provenance}" if mark.end_provenance else ""
@@ -252,8 +255,9 @@ def benchmark_share_figure(result: Result) -> Figure:
             _NOTE,
         )
     )
-    keys = [k for m in marks for k in m.keys]
-    add_footnote(fig, notes + provenance_lines(result.inputs, keys=keys, registry=result.facts))
+    # what the shares rest on: the benchmarks, the reserves, the price and any mining feed
+    prefixes = ("benchmark.", "scenario.benchmark", "reserve.", "market.price.", "mining.")
+    add_footnote(fig, notes + provenance_lines(result.inputs, prefixes, registry=result.facts))
     return fig
 
 

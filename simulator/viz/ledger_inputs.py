@@ -76,6 +76,11 @@ class BenchmarkInput:
     provenance: str
     end_provenance: str
     keys: tuple[str, ...]
+    reserve: str | None = None
+
+    def applies_to(self, reserve: str) -> bool:
+        """Whether reserve ``reserve`` is set against this benchmark (None: every reserve)."""
+        return self.reserve is None or self.reserve == reserve
 
 
 def benchmarks(result: Result) -> list[BenchmarkInput]:
@@ -108,6 +113,7 @@ def benchmarks(result: Result) -> list[BenchmarkInput]:
                 provenance=provenance_of(result, key),
                 end_provenance=provenance_of(result, f"benchmark.{name}.end_year"),
                 keys=(key, f"benchmark.{name}.end_year"),
+                reserve=input_text(result, f"benchmark.{name}.reserve"),
             )
         )
     return found

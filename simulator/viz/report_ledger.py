@@ -77,9 +77,10 @@ def ledger_section(result: Result, model: Scenario) -> str:
         parts.append(summary_table(result.summary, name, ledger_metrics(), currency))
         parts.append(figures_html({f"net_position_{name}": net_position_figure(result, name)}))
     marks = benchmarks(result)
-    if marks and reserve_names(result):
+    if any(m.applies_to(r) for m in marks for r in reserve_names(result)):
         shown = "; ".join(
             f"{b.label} = {value_text(b.value_usd, 'USD')} ({b.provenance})"
+            + (f" for reserve {b.reserve}" if b.reserve else "")
             + (f", ends with {b.end_year}" if b.end_year is not None else "")
             for b in marks
         )

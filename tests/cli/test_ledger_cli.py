@@ -30,7 +30,10 @@ def test_run_prints_a_ledger_per_operation_and_the_benchmark(tmp_path: Path) -> 
                  "net_fiscal_usd", "power_sale_value_usd", "prob_net_fiscal_positive"):  # fmt: skip
         assert name in text, name
     assert "tariff charged 0.08 USD/kWh, cost-reflective 0.12" in text
-    assert "benchmark Pakistan's IMF facility: 7 bn USD (cited), ends 2027" in text
+    assert (
+        "benchmark Pakistan's IMF facility: 7 bn USD (cited) for reserve pakistan, ends 2027"
+        in text
+    )
     assert re.search(r"value_lcu\s+│ PKR", text)
     # the summary file holds the ledger too, with the arithmetic of the subsidy:
     # (0.12 - 0.08) USD/kWh x energy [kWh]
@@ -65,7 +68,7 @@ def test_compare_of_the_tariffs_says_what_the_subsidy_costs_and_buys(
     assert sub["pakistan_cost_reflective_tariff.p50"] == 0.0  # no gap: no subsidy
     # the gap (0.12 - 0.05 USD/kWh) x the energy, whichever scenario comes first
     extra = sub[f"{a}.p50"] - sub[f"{b}.p50"]
-    assert f"A's costs the state {format_number(abs(extra), 'USD')} USD" in note
+    assert f"(revenue the utility gives up): A's is {format_number(abs(extra), 'USD')} USD" in note
     assert ("more than B's" in note) == (not reverse)
     held = table[(table.metric == "holdings_btc") & (table.entity == "pakistan")].iloc[0]
     btc = held[f"{a}.p50"] - held[f"{b}.p50"]
@@ -86,7 +89,7 @@ def test_compare_without_the_operation_in_both_has_no_subsidy_note(tmp_path: Pat
 def test_compare_with_more_than_the_tariff_different_states_no_cause(tmp_path: Path) -> None:
     output, _ = _compare(tmp_path, "baseline", "pakistan_mining_and_ai")
     note = _note(output)
-    assert "A's costs the state" in note and "Only the tariff charged differs" not in note
+    assert "A's is" in note and "Only the tariff charged differs" not in note
 
 
 def test_explain_lists_every_ledger_input_with_its_provenance() -> None:

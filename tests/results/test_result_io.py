@@ -29,7 +29,9 @@ def test_save_then_load_round_trips(tmp_path: Path) -> None:
     assert list(back.inputs.key) == list(result.inputs.key)
     assert list(back.inputs.provenance) == list(result.inputs.provenance)
     assert back.meta == json.loads(json.dumps(result.meta, default=str))
-    assert back.variables == result.variables[: len(back.variables)] and back.variables
+    # the recorded variables first, then those derived from them (emissions so far)
+    assert back.variables[: len(result.variables)] == result.variables and back.variables
+    assert {v for _, v in back.variables[len(result.variables) :]} == {"emissions_tco2"}
     assert back.metric("el_salvador", "value_usd") == result.metric("el_salvador", "value_usd")
     assert back.paths is None and back.path_metrics is None
 

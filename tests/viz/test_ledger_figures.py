@@ -137,10 +137,11 @@ def test_benchmark_share_fan_and_end_of_2027(base: tuple[object, Result]) -> Non
     _, result = base
     (imf,) = benchmarks(result)
     assert (imf.value_usd, imf.end_year, imf.provenance) == (7e9, 2027, "cited")
+    assert imf.reserve == "pakistan"  # Pakistan's yardstick, not El Salvador's
     fig = benchmark_share_figure(result)
     axes = panels(fig)
-    assert len(axes) == 2  # el_salvador, pakistan
-    for ax, reserve in zip(axes, ("el_salvador", "pakistan"), strict=True):
+    assert len(axes) == 1  # pakistan only
+    for ax, reserve in zip(axes, ("pakistan",), strict=True):
         assert ax.get_yscale() == "log" and "[%]" in ax.get_ylabel()
         value = result.series(reserve, "value_usd")["p50"].to_numpy()
         median = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
@@ -154,27 +155,30 @@ def test_benchmark_share_fan_and_end_of_2027(base: tuple[object, Result]) -> Non
 
 
 def test_short_form_benchmark_comes_first_and_saved_results_read_the_same(
-    hold: tuple[object, Result], tmp_path: Path
+    base: tuple[object, Result], tmp_path: Path
 ) -> None:
     short = ("scenario.benchmark_usd=1e9", "scenario.benchmark_label=budget")
-    _, result = _run(SCEN / "el_salvador_hold.toml", short)
+    _, result = _run(SCEN / "baseline.toml", short)
     first, second = benchmarks(result)
-    assert (first.name, first.label, first.value_usd, first.end_year) == (
+    assert (first.name, first.label, first.value_usd, first.end_year, first.reserve) == (
         "benchmark",
         "budget",
         1e9,
         None,
+        None,  # the short form applies to every reserve
     )
-    assert second.name == "imf_facility"
-    (ax,) = panels(benchmark_share_figure(result))
-    labels = [x.get_label() for x in ax.get_lines()]
-    assert "median share of Pakistan's IMF facility" in labels
-    assert result.metric("el_salvador", "value_share_of_benchmark") == pytest.approx(
-        result.metric("el_salvador", "value_usd") / 1e9, rel=1e-6
-    )
-    loaded = Result.load(hold[1].save(tmp_path / "saved"))  # inputs come back as text
-    assert benchmarks(loaded) == benchmarks(hold[1])
-    assert set(figures_for_ledger(loaded)) == {"benchmark_share"}
+    assert (second.name, second.reserve) == ("imf_facility", "pakistan")
+    el_salvador, pakistan = panels(benchmark_share_figure(result))
+    labels = lambda ax: [x.get_label() for x in ax.get_lines()]  # noqa: E731
+    assert "median share of Pakistan's IMF facility" in labels(pakistan)
+    assert "median share of Pakistan's IMF facility" not in labels(el_salvador)
+    for reserve in ("el_salvador", "pakistan"):  # the first benchmark of each: the budget
+        assert result.metric(reserve, "value_share_of_benchmark") == pytest.approx(
+            result.metric(reserve, "value_usd") / 1e9, rel=1e-6
+        )
+    loaded = Result.load(base[1].save(tmp_path / "saved"))  # inputs come back as text
+    assert benchmarks(loaded) == benchmarks(base[1])
+    assert set(figures_for_ledger(loaded)) == set(figures_for_ledger(base[1]))
 
 
 # ---------------------------------------------------------- local currency
@@ -195,7 +199,7 @@ def test_sets_of_figures(base, ai, hold, bare) -> None:
     full = {"net_position_pakistan", "benchmark_share", "local_value_pakistan"}
     assert set(figures_for_ledger(base[1])) == full
     assert set(figures_for_ledger(ai[1])) == full
-    assert set(figures_for_ledger(hold[1])) == {"benchmark_share"}
+    assert figures_for_ledger(hold[1]) == {}  # El Salvador alone: no yardstick of its own
     assert figures_for_ledger(bare[1]) == {} and benchmarks(bare[1]) == []
     with pytest.raises(ValueError):
         benchmark_share_figure(bare[1])
@@ -227,7 +231,9 @@ def test_report_has_the_ledger_section(which: str, request: pytest.FixtureReques
 
 @pytest.mark.usefixtures("quick")
 def test_report_without_the_optional_parts(hold, bare) -> None:
-    page = build_report([hold[1]], [hold[0]])
+    short = ("scenario.benchmark_usd=1e9", "scenario.benchmark_label=budget")
+    scenario, result = _run(SCEN / "el_salvador_hold.toml", short)
+    page = build_report([result], [scenario])
     assert "<h3>Policy ledger</h3>" in page and page.count("<img ") == 1
     assert 'alt="benchmark_share"' in page and "net_position" not in page
     assert "local_value" not in page and "<h4>mining" not in page
