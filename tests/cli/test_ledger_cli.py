@@ -125,7 +125,7 @@ def test_run_gives_each_reserves_share_of_the_benchmark_in_its_end_year(tmp_path
     last = value[value.date.str[:10] <= "2027-12-31"].iloc[-1]
     assert str(last.date)[:10] == "2027-12-31"
     share = last.p50 / 7e9
-    assert "median share on 2027-12-31: el_salvador" in line
-    assert re.search(r"pakistan (\d+\.?\d*)%", line)
-    shown = float(re.search(r"pakistan (\d+\.?\d*)%", line).group(1)) / 100  # type: ignore[union-attr]
-    assert shown == pytest.approx(share, rel=0.05, abs=5e-5)  # printed to 2-3 digits
+    assert "median share on 2027-12-31: pakistan" in line and "el_salvador" not in line
+    found = re.search(r"pakistan (\d+\.?\d*)%", line)
+    assert found is not None
+    assert float(found.group(1)) / 100 == pytest.approx(share, rel=5e-3)  # 3 digits printed
