@@ -105,7 +105,7 @@ def ledger_table(result: Any, op: Any, model: Any) -> Table:
         "tCO2/MWh",
         "net_fiscal_usd = margin - subsidy - depreciation + change in value of the BTC kept "
         "(at the last price); capex - depreciation is book value left at the horizon, not "
-        "charged; nominal USD summed over the horizon, undiscounted",
+        "charged",
     ]
     fed = next((r for r in model.reserve if r.name == op.reserve), None)
     if fed is not None and op.disposal != "sell_all" and (fed.sales or fed.sell_rules):
@@ -119,6 +119,7 @@ def ledger_table(result: Any, op: Any, model: Any) -> Table:
             f"power sold instead at {op.power_sale_usd_per_kwh:g} USD/kWh; mining_vs_power_sale"
             "_usd = net_fiscal_usd - energy x (sale price - cost-reflective tariff)"
         )
+    notes.append("all USD nominal, summed over the horizon, undiscounted")
     caption = "; ".join(notes)
     table.caption = f"{table.caption}\n{caption}" if table.caption else caption
     table.caption_justify = "left"
