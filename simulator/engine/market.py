@@ -273,6 +273,8 @@ def market_block_fx(
     n_days: int,
     shock_days: np.ndarray,
     shock_changes: np.ndarray,
+    *,
+    with_fx: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Price [USD], rest-of-network hashrate [EH/s] and FX [LCU/USD] paths of one block.
 
@@ -298,6 +300,8 @@ def market_block_fx(
         Number of simulated days.
     shock_days, shock_changes : numpy.ndarray
         Day index and relative change of each dated price shock.
+    with_fx : bool, optional
+        False: draw no exchange rate (and return ``None`` for it).
 
     Returns
     -------
@@ -306,21 +310,6 @@ def market_block_fx(
         array ``(n, n_days)``; the exchange rate is ``None`` when the scenario
         has no ``[market.fx]`` table.
     """
-    return _market_paths(model, data, seed, block, n, n_days, shock_days, shock_changes, True)
-
-
-def _market_paths(
-    model: Scenario,
-    data: MarketData,
-    seed: int,
-    block: int,
-    n: int,
-    n_days: int,
-    shock_days: np.ndarray,
-    shock_changes: np.ndarray,
-    with_fx: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """:func:`market_block_fx`; with ``with_fx`` false no FX is drawn and ``None`` returned."""
     ps, ns = model.market.price, model.market.network
     fs = model.market.fx if with_fx else None
     draw = _PRICE_DRAWS.get(ps.model)
@@ -361,7 +350,7 @@ def market_block(
     (numpy.ndarray, numpy.ndarray)
         Price and rest-of-network hashrate, each ``(n, n_days)``.
     """
-    price, rest, _ = _market_paths(
-        model, data, seed, block, n, n_days, shock_days, shock_changes, False
+    price, rest, _ = market_block_fx(
+        model, data, seed, block, n, n_days, shock_days, shock_changes, with_fx=False
     )
     return price, rest
