@@ -14,6 +14,7 @@ import typer
 
 from simulator.cli import inputs, reference, run
 from simulator.cli.compare import compare_cmd
+from simulator.cli.discover import discover_cmd
 from simulator.cli.entry import exit_app
 from simulator.cli.evaluate import evaluate_cmd
 from simulator.cli.history import backtest, calibrate, history_app
@@ -62,6 +63,7 @@ app.command("report")(report_cmd)
 app.command("compare")(compare_cmd)
 app.command("sweep")(sweep_cmd)
 app.command("sensitivity")(sensitivity_cmd)
+app.command("discover")(discover_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,322 @@
+"""Scenario discovery: the combinations of inputs under which a plan fails.
+
+1. **Sample.** Every numeric input with a range (an assumption's low/high, a
+   cited fact's spread of sources; chosen and skipped exactly as
+   :func:`simulator.analysis.sensitivity.plan_sensitivity` does) is sampled
+   with a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded
+   from the scenario's seed) scaled to its low..high; integer inputs are
+   rounded. ``vary`` restricts the set. Each sample is one variant run with
+   the scenario's seed (common random numbers: the same market draws
+   wherever the market inputs are equal), all in one batch on any backend.
+2. **Outcome.** The chosen statistic (default the median) of the metric per
+   sample; a sample is *bad* when it is below (or above) the threshold.
+3. **Discover.** PRIM (:mod:`simulator.analysis.discover_prim`) finds the box
+   of inputs where bad samples concentrate; the box is chosen by
+   :data:`simulator.analysis.discover_prim.CHOICE_RULE`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.discover_prim import CHOICE_RULE, PrimBox, find_box
+from simulator.analysis.sensitivity import plan_sensitivity
+from simulator.analysis.variants import (
+    STATS,
+    CompareError,
+    MetricRef,
+    Progress,
+    backend_used,
+    manifest_base,
+    metric_stats,
+    publish_tables,
+    run_variants,
+    toml_literal,
+    variant,
+)
+from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
+from simulator.results.outputs import IfExists
+from simulator.results.result import Result
+
+__all__ = [
+    "NEVER_FAILS",
+    "DiscoverPlan",
+    "Discovery",
+    "latin_hypercube",
+    "plan_discover",
+    "run_discover",
+]
+
+NEVER_FAILS = "the plan never fails inside these ranges"
+
+
+def latin_hypercube(items: Sequence[ResolvedInput], n: int, seed: int) -> pd.DataFrame:
+    """``n`` Latin hypercube samples over the inputs' low..high (integers rounded)."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(items), seed=seed).random(n)
+    columns: dict[str, Any] = {}
+    for j, item in enumerate(items):
+        lo, hi = float(item.low or 0.0), float(item.high or 0.0)
+        values = lo + unit[:, j] * (hi - lo)
+        columns[item.key] = np.round(values).astype(int) if isinstance(item.value, int) else values
+    return pd.DataFrame(columns)
+
+
+@dataclass
+class DiscoverPlan:
+    """Inputs sampled (and skipped, with reasons), the samples and their variants."""
+
+    base: ResolvedScenario
+    metric: MetricRef
+    threshold: float
+    below: bool
+    items: list[ResolvedInput]
+    skipped: list[tuple[str, str]]
+    samples: pd.DataFrame
+    variants: list[ResolvedScenario] = field(default_factory=list)
+
+    @property
+    def total_paths(self) -> int:
+        """Paths over every run (for a progress bar)."""
+        return sum(v.model.scenario.paths for v in self.variants)
+
+    @property
+    def side(self) -> str:
+        """``below X`` or ``above X``."""
+        return f"{'below' if self.below else 'above'} {self.threshold:g}"
+
+
+def plan_discover(
+    scenario: ResolvedScenario,
+    metric: str,
+    threshold: float,
+    *,
+    below: bool = True,
+    samples: int = 2000,
+    paths: int | None = None,
+    stat: str | None = None,
+    vary: Sequence[str] | None = None,
+) -> DiscoverPlan:
+    """Choose the inputs, draw the Latin hypercube and build one variant per sample.
+
+    Raises
+    ------
+    ScenarioError
+        For a bad ``metric``, ``stat``, ``paths``, ``vary`` key or ``samples``.
+    CompareError
+        When no input has a range, or a sample is not a valid scenario.
+    """
+    if stat is not None and stat not in STATS:
+        raise ScenarioError("--stat", stat, f"expected one of {', '.join(STATS)}")
+    sens = plan_sensitivity(scenario, metric, paths=paths)
+    ref = sens.metric if stat is None else dataclasses.replace(sens.metric, stat=stat)
+    items, skipped = list(sens.items), list(sens.skipped)
+    if vary:
+        known = {i.key: i for i in items}
+        why = dict(skipped)
+        for key in vary:
+            if key not in known:
+                reason = why.get(key, "no range (no low/high or spread of sources)")
+                raise ScenarioError("--vary", key, f"cannot be varied: {reason}")
+        items = [known[k] for k in dict.fromkeys(vary)]
+    if not items:
+        raise CompareError("no input has a range to sample (see btcsim explain)")
+    if samples < len(items):
+        raise ScenarioError(
+            "--samples", str(samples), f"must be at least the {len(items)} inputs varied"
+        )
+    base = sens.base
+    frame = latin_hypercube(items, samples, base.model.scenario.seed % 2**32)
+    plan = DiscoverPlan(base, ref, float(threshold), below, items, skipped, frame)
+    for j, row in enumerate(frame.itertuples(index=False)):
+        sets = [
+            f"{i.key}={toml_literal(int(v) if isinstance(i.value, int) else float(v))}"
+            for i, v in zip(items, row, strict=True)
+        ]
+        try:
+            plan.variants.append(variant(base, sets, f"{base.name}[sample {j}]"))
+        except ScenarioError as exc:
+            raise CompareError(f"sample {j} is not a valid scenario: {exc}") from None
+    return plan
+
+
+@dataclass
+class Discovery:
+    """The outcome of a discovery run.
+
+    Attributes
+    ----------
+    samples : pandas.DataFrame
+        One row per sample: the inputs, ``outcome`` (the statistic), ``bad``
+        and ``error`` (a failed run's message, else empty).
+    box : PrimBox or None
+        PRIM's trajectory and chosen box; None when no sample is bad.
+    """
+
+    scenario: str
+    file: str
+    metric: MetricRef
+    threshold: float
+    below: bool
+    paths: int
+    seed: int
+    samples: pd.DataFrame
+    provenance: dict[str, str]
+    box: PrimBox | None
+    skipped: list[tuple[str, str]]
+    metric_unit: str = ""
+    backend: str | None = None
+    facts_files: list[dict[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def bad_count(self) -> int:
+        """Samples on the bad side of the threshold."""
+        return int(self.samples.bad.sum())
+
+    @property
+    def failed(self) -> int:
+        """Runs that failed (left out of the discovery)."""
+        return int((self.samples.error != "").sum())
+
+    def box_table(self) -> pd.DataFrame:
+        """The chosen box per input, with provenance (empty when no box)."""
+        if self.box is None:
+            return pd.DataFrame(columns=["key", "provenance", "box_low", "box_high"])
+        table = self.box.limits.copy()
+        table.insert(1, "provenance", table.key.map(self.provenance))
+        return table
+
+    def manifest(self, command: str | None = None) -> dict[str, Any]:
+        """Metric, threshold, sampling, the chosen box and the files written."""
+        box = self.box
+        return {
+            **manifest_base("btcsim discover", command, self.backend),
+            "scenario": self.scenario,
+            "file": self.file,
+            "facts_files": self.facts_files,
+            "metric": self.metric.label,
+            "unit": self.metric_unit,
+            "bad_when": f"{'below' if self.below else 'above'} {self.threshold:g}",
+            "samples": len(self.samples),
+            "sampling": "Latin hypercube (scipy.stats.qmc), seeded from the scenario seed",
+            "seed": self.seed,
+            "paths": self.paths,
+            "bad_samples": self.bad_count,
+            "failed_runs": self.failed,
+            "inputs_varied": [k for k in self.provenance],
+            "skipped": [{"key": k, "reason": r} for k, r in self.skipped],
+            "choice_rule": CHOICE_RULE,
+            "box": None
+            if box is None
+            else {
+                "coverage": box.coverage,
+                "density": box.density,
+                "mass": box.mass,
+                "restricted": box.restricted,
+            },
+            "files": self.files,
+        }
+
+    def save(
+        self,
+        directory: str | Path,
+        command: str | None = None,
+        *,
+        if_exists: IfExists = "error",
+        extra: Callable[[Path], list[str]] | None = None,
+        label: str | None = None,
+    ) -> Path:
+        """Write the samples, ``box.csv``, ``trajectory.csv`` and ``manifest.json`` atomically.
+
+        The samples go to ``samples.parquet`` when pyarrow is installed, else
+        to ``samples.csv``.
+        """
+        tables = [("box.csv", self.box_table(), False)]
+        if self.box is not None:
+            tables.append(("trajectory.csv", self.box.trajectory, False))
+
+        def more(folder: Path) -> list[str]:
+            if importlib.util.find_spec("pyarrow") is not None:
+                self.samples.to_parquet(folder / "samples.parquet", index=False)
+                return ["samples.parquet"]
+            self.samples.to_csv(folder / "samples.csv", index=False)
+            return ["samples.csv"]
+
+        return publish_tables(
+            directory,
+            tables,
+            self.files,
+            lambda: self.manifest(command),
+            more=more,
+            if_exists=if_exists,
+            extra=extra,
+            label=label,
+        )
+
+
+def run_discover(
+    plan: DiscoverPlan,
+    *,
+    backend: str | None = None,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: Progress = None,
+) -> Discovery:
+    """Run every sample in one batch, mark the bad ones and find PRIM's box.
+
+    Raises
+    ------
+    CompareError
+        When every run failed.
+    ImportError
+        When ema_workbench is missing and some sample is bad.
+    """
+    outcome = run_variants(
+        plan.variants,
+        backend=backend,
+        workers=workers,
+        address=address,
+        freq="M",
+        progress=progress,
+    )
+    ok = [r for r in outcome if isinstance(r, Result)]
+    if not ok:
+        raise CompareError(f"every run failed: {outcome[0]}")
+    values = np.array([plan.metric.value(r) if isinstance(r, Result) else np.nan for r in outcome])
+    frame = plan.samples.copy()
+    frame["outcome"] = values
+    valid = np.isfinite(values)
+    frame["bad"] = valid & ((values < plan.threshold) if plan.below else (values > plan.threshold))
+    frame["error"] = [r if isinstance(r, str) else "" for r in outcome]
+    keys = [i.key for i in plan.items]
+    box = None
+    if frame.bad.any():
+        full = {i.key: (float(i.low or 0.0), float(i.high or 0.0)) for i in plan.items}
+        box = find_box(frame.loc[valid, keys], frame.bad[valid].to_numpy(), full)
+    found = metric_stats(ok[0], plan.metric.entity, plan.metric.metric)
+    return Discovery(
+        scenario=plan.base.name,
+        file=plan.base.path,
+        metric=plan.metric,
+        threshold=plan.threshold,
+        below=plan.below,
+        paths=plan.base.model.scenario.paths,
+        seed=plan.base.model.scenario.seed,
+        samples=frame,
+        provenance={i.key: i.provenance for i in plan.items},
+        box=box,
+        skipped=plan.skipped,
+        metric_unit=found[0] if found else "",
+        backend=backend_used(ok, backend),
+        facts_files=[f.record() for f in plan.base.facts_files],
+    )
