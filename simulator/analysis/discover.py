@@ -2,7 +2,7 @@
 
 1. **Sample.** Every numeric input with a range (an assumption's low/high, a
    cited fact's spread of sources; chosen and skipped exactly as
-   :func:`simulator.analysis.sensitivity.plan_sensitivity` does) is sampled
+   :func:`simulator.analysis.sensitivity.ranged_inputs` gives) is sampled
    with a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded
    from the scenario's seed) scaled to its low..high; integer inputs are
    rounded. ``vary`` restricts the set. Each sample is one variant run with
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.discover_prim import CHOICE_RULE, PrimBox, find_box
-from simulator.analysis.sensitivity import plan_sensitivity
+from simulator.analysis.sensitivity import ranged_inputs
 from simulator.analysis.variants import (
     STATS,
     CompareError,
@@ -37,6 +37,7 @@ from simulator.analysis.variants import (
     backend_used,
     manifest_base,
     metric_stats,
+    parse_metric,
     publish_tables,
     run_variants,
     toml_literal,
@@ -117,9 +118,12 @@ def plan_discover(
     """
     if stat is not None and stat not in STATS:
         raise ScenarioError("--stat", stat, f"expected one of {', '.join(STATS)}")
-    sens = plan_sensitivity(scenario, metric, paths=paths)
-    ref = sens.metric if stat is None else dataclasses.replace(sens.metric, stat=stat)
-    items, skipped = list(sens.items), list(sens.skipped)
+    if paths is not None and paths < 1:
+        raise ScenarioError("--paths", str(paths), "must be at least 1")
+    base = variant(scenario, [f"scenario.paths={paths}"]) if paths is not None else scenario
+    parsed = parse_metric(metric, base.model)
+    ref = parsed if stat is None else dataclasses.replace(parsed, stat=stat)
+    items, skipped = ranged_inputs(base)
     if vary:
         known = {i.key: i for i in items}
         why = dict(skipped)
@@ -134,7 +138,6 @@ def plan_discover(
         raise ScenarioError(
             "--samples", str(samples), f"must be at least the {len(items)} inputs varied"
         )
-    base = sens.base
     frame = latin_hypercube(items, samples, base.model.scenario.seed % 2**32)
     plan = DiscoverPlan(base, ref, float(threshold), below, items, skipped, frame)
     for j, row in enumerate(frame.itertuples(index=False)):

@@ -55,6 +55,7 @@ __all__ = [
     "Sensitivity",
     "SensitivityPlan",
     "plan_sensitivity",
+    "ranged_inputs",
     "run_sensitivity",
     "sensitivity",
     "salib_available",
@@ -105,21 +106,35 @@ def _skip_reason(item: ResolvedInput) -> str | None:
     return None
 
 
+def ranged_inputs(base: ResolvedScenario) -> tuple[list[ResolvedInput], list[tuple[str, str]]]:
+    """The inputs with a range that can be varied, and those skipped with the reason.
+
+    An input has a range when it has a low and a high (an assumption's, or a
+    cited fact's spread of sources). Skipped: non-numeric inputs, inputs
+    without a spread and items of lists (see :func:`plan_sensitivity`).
+    """
+    items: list[ResolvedInput] = []
+    skipped: list[tuple[str, str]] = []
+    for item in base.inputs.values():
+        if item.low is None or item.high is None:
+            continue
+        reason = _skip_reason(item)
+        if reason is not None:
+            skipped.append((item.key, reason))
+        else:
+            items.append(item)
+    return items, skipped
+
+
 def _one_at_a_time(
     base: ResolvedScenario,
 ) -> tuple[list[ResolvedInput], list[tuple[str, str]], list[ResolvedScenario]]:
     """Inputs varied, inputs skipped (with reasons) and the base plus low/high variants."""
+    ranged, skipped = ranged_inputs(base)
     items: list[ResolvedInput] = []
-    skipped: list[tuple[str, str]] = []
     variants: list[ResolvedScenario] = [base]
-    for item in base.inputs.values():
-        if item.low is None or item.high is None:
-            continue
+    for item in ranged:
         key = item.key
-        reason = _skip_reason(item)
-        if reason is not None:
-            skipped.append((key, reason))
-            continue
         try:
             pair = [
                 variant(base, [f"{key}={toml_literal(v)}"], f"{base.name}[{key}={v:g}]")
