@@ -19,6 +19,7 @@ from simulator.cli.entry import exit_app
 from simulator.cli.evaluate import evaluate_cmd
 from simulator.cli.history import backtest, calibrate, history_app
 from simulator.cli.report import report_cmd
+from simulator.cli.robust import robust_cmd
 from simulator.cli.sweep import sensitivity_cmd, sweep_cmd
 
 app = typer.Typer(
@@ -64,6 +65,7 @@ app.command("compare")(compare_cmd)
 app.command("sweep")(sweep_cmd)
 app.command("sensitivity")(sensitivity_cmd)
 app.command("discover")(discover_cmd)
+app.command("robust")(robust_cmd)
 
 
 def main() -> None:

@@ -54,9 +54,18 @@ __all__ = [
     "latin_hypercube",
     "plan_discover",
     "run_discover",
+    "sample_overrides",
 ]
 
 NEVER_FAILS = "the plan never fails inside these ranges"
+
+
+def sample_overrides(items: Sequence[ResolvedInput], row: Sequence[Any]) -> list[str]:
+    """The ``--set`` overrides that give each input its value in one sample (ints rounded)."""
+    return [
+        f"{i.key}={toml_literal(int(v) if isinstance(i.value, int) else float(v))}"
+        for i, v in zip(items, row, strict=True)
+    ]
 
 
 def latin_hypercube(items: Sequence[ResolvedInput], n: int, seed: int) -> pd.DataFrame:
@@ -141,12 +150,10 @@ def plan_discover(
     frame = latin_hypercube(items, samples, base.model.scenario.seed % 2**32)
     plan = DiscoverPlan(base, ref, float(threshold), below, items, skipped, frame)
     for j, row in enumerate(frame.itertuples(index=False)):
-        sets = [
-            f"{i.key}={toml_literal(int(v) if isinstance(i.value, int) else float(v))}"
-            for i, v in zip(items, row, strict=True)
-        ]
         try:
-            plan.variants.append(variant(base, sets, f"{base.name}[sample {j}]"))
+            plan.variants.append(
+                variant(base, sample_overrides(items, row), f"{base.name}[sample {j}]")
+            )
         except ScenarioError as exc:
             raise CompareError(f"sample {j} is not a valid scenario: {exc}") from None
     return plan

@@ -1,0 +1,53 @@
+"""``btcsim robust``: bad input gives one line and exit 2; a tiny real run writes its files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+HOLD = str(SCENARIOS / "el_salvador_hold.toml")
+ACCUMULATE = str(SCENARIOS / "el_salvador_accumulate.toml")
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    result = runner.invoke(app, ["robust", *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ([HOLD, "--metric", "el_salvador.value_usd"], "at least 2"),
+        ([HOLD, ACCUMULATE], "--metric: missing"),
+        ([HOLD, ACCUMULATE, "--metric", "el_salvador.cost_basis_usd"], "not scored"),
+        ([HOLD, ACCUMULATE, "--metric", "el_salvador.nope"], "no metric 'nope'"),
+        ([HOLD, ACCUMULATE, "--metric", "el_salvador.value_usd", "--stat", "p7"], "--stat"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    code, text = _run([*args, "--samples", "2", "--paths", "2", "--out", str(tmp_path / "o")])
+    assert code == 2, text
+    assert text.startswith("error:") and needle in text and len(text.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_tiny_run_on_the_el_salvador_policies_writes_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    args = [HOLD, ACCUMULATE, "--metric", "el_salvador.value_usd", "--satisfice", "1e9"]
+    args += ["--samples", "5", "--paths", "4", "--years", "1", "--backend", "serial"]
+    code, text = _run([*args, "--out", str(out), "--plot"])
+    assert code == 0, text
+    assert "max regret" in text and "el_salvador_accumulate" in text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "btcsim robust" and manifest["samples"] == 5
+    for name in ("samples.csv", "summary.csv", "robust_regret.png"):
+        assert (out / name).exists() and name in manifest["files"]
+    summary = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "satisfice_share" in summary and "p90_regret" in summary
