@@ -131,3 +131,19 @@ def test_help_has_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Example: btcsim" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "disposal"), [("pakistan_hold", "hold"), ("pakistan_sell_all", "sell_all")]
+)
+def test_policy_variants_change_only_the_disposal(name: str, disposal: str) -> None:
+    # the levers `btcsim robust` compares with the baseline (README: "robust")
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    lever = load_scenario(ROOT / "scenarios" / "policies" / f"{name}.toml")
+    assert lever.name == name and lever.model.mining[0].disposal == disposal
+    key = "mining.pakistan.disposal"
+    assert lever.inputs[key].source.startswith("policy lever")
+    differ = {k for k in base.inputs if base.inputs[k].value != lever.inputs[k].value} - {
+        "scenario.name"
+    }
+    assert differ == {key}
