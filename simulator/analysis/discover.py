@@ -2,7 +2,7 @@
 
 1. **Sample.** Every numeric input with a range (an assumption's low/high, a
    cited fact's spread of sources; chosen and skipped exactly as
-   :func:`simulator.analysis.sensitivity.ranged_inputs` gives) is sampled
+   :func:`simulator.analysis.ranges.ranged_inputs` gives) is sampled
    with a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded
    from the scenario's seed) scaled to its low..high; integer inputs are
    rounded. ``vary`` restricts the set. Each sample is one variant run with
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.discover_prim import CHOICE_RULE, PrimBox, find_box
-from simulator.analysis.sensitivity import ranged_inputs
+from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.variants import (
     STATS,
     CompareError,

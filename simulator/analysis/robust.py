@@ -1,7 +1,7 @@
 """Robust decision: several policies (levers) evaluated over the same sampled uncertainties.
 
 1. **Sample.** The ranged inputs of the *first* policy file (chosen as
-   :func:`simulator.analysis.sensitivity.ranged_inputs` gives) that every
+   :func:`simulator.analysis.ranges.ranged_inputs` gives) that every
    other file also has are sampled with
    :func:`simulator.analysis.discover.latin_hypercube`, seeded from the first
    file's seed. Each sample's values are applied with ``--set`` style
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.discover import latin_hypercube, sample_overrides
-from simulator.analysis.sensitivity import ranged_inputs
+from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.variants import (
     STATS,
     CompareError,

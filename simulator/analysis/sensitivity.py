@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.sobol import SALIB_MISSING, salib_available, sobol_indices, sobol_sample
 from simulator.analysis.variants import (
     CompareError,
@@ -55,15 +56,10 @@ __all__ = [
     "Sensitivity",
     "SensitivityPlan",
     "plan_sensitivity",
-    "ranged_inputs",
     "run_sensitivity",
     "sensitivity",
     "salib_available",
 ]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass
@@ -91,39 +87,6 @@ class SensitivityPlan:
             "names": [i.key for i in self.items],
             "bounds": [[float(i.low or 0.0), float(i.high or 0.0)] for i in self.items],
         }
-
-
-def _skip_reason(item: ResolvedInput) -> str | None:
-    """Why an input with a range cannot be varied one at a time (None if it can)."""
-    listed = [p for p in item.key.split(".") if p.isdigit()]
-    if not _is_number(item.value):
-        return f"not numeric ({item.value!r})"
-    if item.low == item.high:
-        return f"no spread (low = high = {item.low:g})"
-    if listed:
-        where = item.key.split(f".{listed[0]}.")[0].rsplit(".", 1)[-1]
-        return f"an item of the list {where!r}: --set cannot address list items"
-    return None
-
-
-def ranged_inputs(base: ResolvedScenario) -> tuple[list[ResolvedInput], list[tuple[str, str]]]:
-    """The inputs with a range that can be varied, and those skipped with the reason.
-
-    An input has a range when it has a low and a high (an assumption's, or a
-    cited fact's spread of sources). Skipped: non-numeric inputs, inputs
-    without a spread and items of lists (see :func:`plan_sensitivity`).
-    """
-    items: list[ResolvedInput] = []
-    skipped: list[tuple[str, str]] = []
-    for item in base.inputs.values():
-        if item.low is None or item.high is None:
-            continue
-        reason = _skip_reason(item)
-        if reason is not None:
-            skipped.append((item.key, reason))
-        else:
-            items.append(item)
-    return items, skipped
 
 
 def _one_at_a_time(

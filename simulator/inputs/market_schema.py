@@ -14,13 +14,14 @@ other models exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from simulator.inputs.fx_schema import FX_MODEL_READS, FxSpec, check_fx_correlation
+from simulator.inputs.market_model import MarketModel, require_fields, run_check
 from simulator.inputs.schema_types import (
     EVENT_DATE,
     J_PER_TH_WHY,
@@ -52,42 +53,6 @@ __all__ = [
 
 PriceModelName = Literal["constant", "cagr", "gbm", "t", "jump", "bootstrap", "powerlaw", "csv"]
 NetworkModelName = Literal["constant", "growth", "gbm", "csv", "economic"]
-
-SpecT = TypeVar("SpecT", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class MarketModel(Generic[SpecT]):
-    """What one market model reads from its section of the scenario.
-
-    Parameters
-    ----------
-    reads : frozenset of str
-        Fields the model reads, besides the ones every model of the section
-        reads (:attr:`MarketSection.common`).
-    needs : tuple of str, optional
-        Fields that must be set (not ``None`` or empty) for this model.
-    check : callable, optional
-        Further rule on the spec; returns what is wrong, or ``None``.
-    """
-
-    reads: frozenset[str]
-    needs: tuple[str, ...] = ()
-    check: Callable[[SpecT], str | None] | None = None
-
-
-def _require(spec: BaseModel, model: str, entry: MarketModel[Any]) -> None:
-    """Raise :class:`ValueError` if a field the model needs is not set."""
-    for name in entry.needs:
-        if not getattr(spec, name):
-            raise ValueError(f"model {model!r} needs {name}")
-
-
-def _run_check(spec: SpecT, entry: MarketModel[SpecT]) -> None:
-    """Raise :class:`ValueError` if the model's further rule fails."""
-    problem = entry.check(spec) if entry.check is not None else None
-    if problem is not None:
-        raise ValueError(problem)
 
 
 class Shock(StrictModel):
@@ -185,10 +150,10 @@ class PriceSpec(StrictModel):
     @model_validator(mode="after")
     def _model_inputs(self) -> PriceSpec:
         entry = PRICE_MODEL_TABLE[self.model]
-        _require(self, self.model, entry)
+        require_fields(self, self.model, entry)
         if self.window_start and self.window_end and self.window_end < self.window_start:
             raise ValueError("window_end is before window_start")
-        _run_check(self, entry)
+        run_check(self, entry)
         return self
 
 
@@ -262,8 +227,8 @@ class NetworkSpec(StrictModel):
     @model_validator(mode="after")
     def _model_inputs(self) -> NetworkSpec:
         entry = NETWORK_MODEL_TABLE[self.model]
-        _require(self, self.model, entry)
-        _run_check(self, entry)
+        require_fields(self, self.model, entry)
+        run_check(self, entry)
         return self
 
 

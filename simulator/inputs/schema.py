@@ -322,20 +322,11 @@ class Scenario(StrictModel):
     def benchmarks(self) -> list[Benchmark]:
         """Every benchmark: ``scenario.benchmark_usd`` (if set) first, then ``[[benchmark]]``."""
         meta = self.scenario
-        short = (
-            [
-                Benchmark(
-                    name="benchmark",
-                    label=meta.benchmark_label,
-                    value_usd=meta.benchmark_usd,
-                    reserve=None,
-                    end_year=None,
-                )
-            ]
-            if meta.benchmark_usd
-            else []
-        )
-        return short + list(self.benchmark)
+        if not meta.benchmark_usd:
+            return list(self.benchmark)
+        short = Benchmark(name="benchmark", label=meta.benchmark_label,
+                          value_usd=meta.benchmark_usd, reserve=None, end_year=None)  # fmt: skip
+        return [short, *self.benchmark]
 
 
 #: Fields of ``[market.price]`` that each price model reads (besides model, start_usd, shocks).
