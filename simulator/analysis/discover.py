@@ -10,9 +10,10 @@
    wherever the market inputs are equal), all in one batch on any backend.
 2. **Outcome.** The chosen statistic (default the median) of the metric per
    sample; a sample is *bad* when it is below (or above) the threshold.
-3. **Discover.** PRIM (:mod:`simulator.analysis.discover_prim`) finds the box
-   of inputs where bad samples concentrate; the box is chosen by
-   :data:`simulator.analysis.discover_prim.CHOICE_RULE`.
+3. **Discover.** PRIM or CART (:mod:`simulator.analysis.discover_boxes`)
+   finds the box of inputs where bad samples concentrate; the box is chosen
+   by :data:`~simulator.analysis.discover_boxes.CHOICE_RULE` (PRIM) or
+   :data:`~simulator.analysis.discover_boxes.CART_RULE` (CART).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.discover_prim import CHOICE_RULE, PrimBox, find_box
+from simulator.analysis.discover_boxes import METHODS, FoundBox, find_boxes
 from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.variants import (
     STATS,
@@ -93,6 +94,7 @@ class DiscoverPlan:
     skipped: list[tuple[str, str]]
     samples: pd.DataFrame
     variants: list[ResolvedScenario] = field(default_factory=list)
+    method: str = "prim"
 
     @property
     def total_paths(self) -> int:
@@ -115,16 +117,20 @@ def plan_discover(
     paths: int | None = None,
     stat: str | None = None,
     vary: Sequence[str] | None = None,
+    method: str = "prim",
 ) -> DiscoverPlan:
     """Choose the inputs, draw the Latin hypercube and build one variant per sample.
 
     Raises
     ------
     ScenarioError
-        For a bad ``metric``, ``stat``, ``paths``, ``vary`` key or ``samples``.
+        For a bad ``metric``, ``stat``, ``paths``, ``vary`` key, ``samples`` or
+        ``method``.
     CompareError
         When no input has a range, or a sample is not a valid scenario.
     """
+    if method not in METHODS:
+        raise ScenarioError("--method", method, f"expected one of {', '.join(METHODS)}")
     if stat is not None and stat not in STATS:
         raise ScenarioError("--stat", stat, f"expected one of {', '.join(STATS)}")
     if paths is not None and paths < 1:
@@ -148,7 +154,7 @@ def plan_discover(
             "--samples", str(samples), f"must be at least the {len(items)} inputs varied"
         )
     frame = latin_hypercube(items, samples, base.model.scenario.seed % 2**32)
-    plan = DiscoverPlan(base, ref, float(threshold), below, items, skipped, frame)
+    plan = DiscoverPlan(base, ref, float(threshold), below, items, skipped, frame, method=method)
     for j, row in enumerate(frame.itertuples(index=False)):
         try:
             plan.variants.append(
@@ -168,8 +174,9 @@ class Discovery:
     samples : pandas.DataFrame
         One row per sample: the inputs, ``outcome`` (the statistic), ``bad``
         and ``error`` (a failed run's message, else empty).
-    box : PrimBox or None
-        PRIM's trajectory and chosen box; None when no sample is bad.
+    box : FoundBox or None
+        PRIM's trajectory (or CART's leaves) and the chosen box; None when no
+        sample is bad.
     """
 
     scenario: str
@@ -181,12 +188,13 @@ class Discovery:
     seed: int
     samples: pd.DataFrame
     provenance: dict[str, str]
-    box: PrimBox | None
+    box: FoundBox | None
     skipped: list[tuple[str, str]]
     metric_unit: str = ""
     backend: str | None = None
     facts_files: list[dict[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    method: str = "prim"
 
     @property
     def bad_count(self) -> int:
@@ -225,7 +233,8 @@ class Discovery:
             "failed_runs": self.failed,
             "inputs_varied": [k for k in self.provenance],
             "skipped": [{"key": k, "reason": r} for k, r in self.skipped],
-            "choice_rule": CHOICE_RULE,
+            "method": self.method,
+            "choice_rule": None if box is None else box.rule,
             "box": None
             if box is None
             else {
@@ -233,6 +242,10 @@ class Discovery:
                 "density": box.density,
                 "mass": box.mass,
                 "restricted": box.restricted,
+                "limits": self.box_table()
+                .loc[lambda t: t.restricted]
+                .drop(columns="restricted")
+                .to_dict(orient="records"),
             },
             "files": self.files,
         }
@@ -246,14 +259,18 @@ class Discovery:
         extra: Callable[[Path], list[str]] | None = None,
         label: str | None = None,
     ) -> Path:
-        """Write the samples, ``box.csv``, ``trajectory.csv`` and ``manifest.json`` atomically.
+        """Write the samples, ``box.csv``, the boxes and ``manifest.json`` atomically.
+
+        The boxes are PRIM's peeling trajectory (``trajectory.csv``) or CART's
+        leaves (``leaves.csv``).
 
         The samples go to ``samples.parquet`` when pyarrow is installed, else
         to ``samples.csv``.
         """
         tables = [("box.csv", self.box_table(), False)]
         if self.box is not None:
-            tables.append(("trajectory.csv", self.box.trajectory, False))
+            name = "leaves.csv" if self.box.method == "cart" else "trajectory.csv"
+            tables.append((name, self.box.trajectory, False))
 
         def more(folder: Path) -> list[str]:
             if importlib.util.find_spec("pyarrow") is not None:
@@ -282,7 +299,7 @@ def run_discover(
     address: str | None = None,
     progress: Progress = None,
 ) -> Discovery:
-    """Run every sample in one batch, mark the bad ones and find PRIM's box.
+    """Run every sample in one batch, mark the bad ones and find the box (PRIM or CART).
 
     Raises
     ------
@@ -312,7 +329,7 @@ def run_discover(
     box = None
     if frame.bad.any():
         full = {i.key: (float(i.low or 0.0), float(i.high or 0.0)) for i in plan.items}
-        box = find_box(frame.loc[valid, keys], frame.bad[valid].to_numpy(), full)
+        box = find_boxes(plan.method, frame.loc[valid, keys], frame.bad[valid].to_numpy(), full)
     found = metric_stats(ok[0], plan.metric.entity, plan.metric.metric)
     return Discovery(
         scenario=plan.base.name,
@@ -329,4 +346,5 @@ def run_discover(
         metric_unit=found[0] if found else "",
         backend=backend_used(ok, backend),
         facts_files=[f.record() for f in plan.base.facts_files],
+        method=plan.method,
     )

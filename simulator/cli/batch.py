@@ -23,6 +23,7 @@ from simulator.results.metrics import PERCENT_UNITS
 __all__ = [
     "MetricOpt",
     "OutOpt",
+    "StatOpt",
     "batch_errors",
     "cell",
     "diff_cell",
@@ -37,6 +38,10 @@ MetricOpt = Annotated[
     typer.Option(
         help="[reserve.|mining.]ENTITY.METRIC[.STAT], e.g. reserve.pakistan.value_usd.p50"
     ),
+]
+StatOpt = Annotated[
+    str | None,
+    typer.Option(help="Statistic per sample: p5, p50, p95 or mean (default: the metric's)."),
 ]
 
 

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli.batch import MetricOpt, OutOpt, batch_errors, cell, path_progress
+from simulator.cli.batch import MetricOpt, OutOpt, StatOpt, batch_errors, cell, path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
     FactsOpt,
+    JsonOpt,
     OverwriteOpt,
     PathsOpt,
     PlotOpt,
@@ -21,6 +22,7 @@ from simulator.cli.common import (
     WorkersOpt,
     YearsOpt,
     check_backend,
+    emit_json,
     fail,
     new_table,
     out,
@@ -45,35 +47,38 @@ def discover_cmd(
     ] = None,
     samples: Annotated[int, typer.Option(help="Latin hypercube samples (one run each).")] = 2000,
     paths: PathsOpt = 200,
-    stat: Annotated[
-        str | None, typer.Option(help="Statistic per sample: p5, p50, p95 or mean.")
-    ] = None,
+    stat: StatOpt = None,
     vary: Annotated[
         list[str] | None,
         typer.Option(help="Sample only these inputs (each needs a range); repeatable."),
     ] = None,
+    method: Annotated[
+        str,
+        typer.Option(help="Box finder: prim (peeling trajectory) or cart (a decision tree)."),
+    ] = "prim",
     seed: SeedOpt = None,
     years: YearsOpt = None,
     overrides: SetOpt = None,
     facts_files: FactsOpt = None,
     out_dir: OutOpt = None,
     overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
     plot: PlotOpt = False,
     quiet: QuietOpt = False,
     backend: BackendOpt = None,
     address: AddressOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
-    """Find the ranges of inputs under which a result is bad (PRIM scenario discovery).
+    """Find the ranges of inputs under which a result is bad (scenario discovery).
 
     Every input with a range is sampled with a Latin hypercube (same seed for
-    every run); PRIM finds the box of inputs where the statistic is below (or
-    above) the threshold. Needs ema_workbench: pip install -e '.[discover]'.
+    every run); PRIM (or CART) finds the box of inputs where the statistic is
+    below (or above) the threshold. Needs ema_workbench: pip install -e '.[discover]'.
 
     Example: btcsim discover scenarios/baseline.toml --metric pakistan.margin_usd --below 0
     """
     from simulator.analysis.discover import NEVER_FAILS, plan_discover, run_discover
-    from simulator.analysis.discover_prim import PRIM_MISSING, ema_available
+    from simulator.analysis.discover_boxes import PRIM_MISSING, ema_available
     from simulator.analysis.variants import safe_name
     from simulator.inputs.scenario import load_scenario
 
@@ -100,13 +105,14 @@ def discover_cmd(
             paths=paths,
             stat=stat,
             vary=vary,
+            method=method,
         )
     warn_unread([scenario], overrides)
     output = plan_output(
         out_dir, Path("results") / safe_name(f"discover_{scenario.name}"), overwrite
     )
     backend = check_backend(backend, address)
-    with path_progress(plan.total_paths, "discover", quiet) as advance, batch_errors():
+    with path_progress(plan.total_paths, "discover", quiet or as_json) as advance, batch_errors():
         result = run_discover(
             plan, backend=backend, workers=workers, address=address, progress=advance
         )
@@ -119,6 +125,9 @@ def discover_cmd(
             return dict(figures_for_discover(result))
 
     target = publish(result, output, draw)
+    if as_json:
+        emit_json({**result.manifest(), "out": str(target)})
+        return
     if result.box is None:
         out.print(
             f"{result.metric.label} is never {plan.side} in {len(result.samples):,} samples: "
@@ -131,8 +140,6 @@ def discover_cmd(
 
 
 def _print_discovery(result: Any, file: Path, target: Path, scenario: Any) -> None:
-    from simulator.analysis.discover_prim import CHOICE_RULE
-
     box = result.box
     unit = result.metric_unit
     n = len(result.samples)
@@ -145,9 +152,10 @@ def _print_discovery(result: Any, file: Path, target: Path, scenario: Any) -> No
         + ".",
         markup=False,
     )
-    out.print(f"Chosen box: {CHOICE_RULE}.", markup=False)
+    what = "Leaf" if box.method == "cart" else "Box"
+    out.print(f"Chosen box ({box.method.upper()}): {box.rule}.", markup=False)
     table = new_table(
-        title=f"Box {box.chosen}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
+        title=f"{what} {box.chosen}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
         f"mass {box.mass:.0%}, {len(box.restricted)} restricted inputs",
         title_justify="left",
     )

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from simulator.cli.batch import MetricOpt, OutOpt, batch_errors, cell, path_progress
+from simulator.cli.batch import MetricOpt, OutOpt, StatOpt, batch_errors, cell, path_progress
 from simulator.cli.common import (
     AddressOpt,
     BackendOpt,
     FactsOpt,
+    JsonOpt,
     OverwriteOpt,
     PathsOpt,
     PlotOpt,
@@ -21,6 +22,7 @@ from simulator.cli.common import (
     WorkersOpt,
     YearsOpt,
     check_backend,
+    emit_json,
     fail,
     new_table,
     out,
@@ -40,9 +42,7 @@ def robust_cmd(
         int, typer.Option(help="Latin hypercube samples (one run per policy each).")
     ] = 200,
     paths: PathsOpt = 200,
-    stat: Annotated[
-        str | None, typer.Option(help="Statistic per sample: p5, p50, p95 or mean.")
-    ] = None,
+    stat: StatOpt = None,
     satisfice: Annotated[
         float | None,
         typer.Option(
@@ -55,6 +55,7 @@ def robust_cmd(
     facts_files: FactsOpt = None,
     out_dir: OutOpt = None,
     overwrite: OverwriteOpt = False,
+    as_json: JsonOpt = False,
     plot: PlotOpt = False,
     quiet: QuietOpt = False,
     backend: BackendOpt = None,
@@ -88,7 +89,7 @@ def robust_cmd(
         out_dir, Path("results") / safe_name(f"robust_{scenarios[0].name}"), overwrite
     )
     backend = check_backend(backend, address)
-    with path_progress(plan.total_paths, "robust", quiet) as advance, batch_errors():
+    with path_progress(plan.total_paths, "robust", quiet or as_json) as advance, batch_errors():
         result = run_robust(
             plan,
             satisfice=satisfice,
@@ -106,7 +107,9 @@ def robust_cmd(
             return dict(figures_for_robust(result))
 
     target = publish(result, output, draw)
-    if not quiet:
+    if as_json:
+        emit_json({**result.manifest(), "out": str(target)})
+    elif not quiet:
         _print_robust(result, plan, target)
 
 

@@ -1,4 +1,4 @@
-"""Figures of a scenario discovery: PRIM's trade-off and the box in two inputs."""
+"""Figures of a scenario discovery: the coverage-density trade-off and the box in two inputs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ __all__ = ["box_scatter", "figures_for_discover", "tradeoff_chart"]
 
 
 def tradeoff_chart(disc: Discovery) -> Figure:
-    """Coverage against density along the peeling trajectory, the chosen box marked."""
+    """Coverage against density of PRIM's trajectory (or CART's leaves), the chosen box marked."""
     assert disc.box is not None
     traj = disc.box.trajectory
     fig = new_figure(7.0, 5.5)
@@ -27,9 +27,10 @@ def tradeoff_chart(disc: Discovery) -> Figure:
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
     pick = traj.iloc[disc.box.chosen]
+    cart = disc.box.method == "cart"
     ax.scatter([pick.coverage], [pick.density], s=160, facecolors="none", edgecolors="red")
     ax.annotate(
-        f"chosen: box {int(pick.box)}",
+        f"chosen: {'leaf' if cart else 'box'} {int(pick.box)}",
         (pick.coverage, pick.density),
         xytext=(8, -14),
         textcoords="offset points",
@@ -39,7 +40,8 @@ def tradeoff_chart(disc: Discovery) -> Figure:
     ax.set_ylabel("density (share of the box's samples that are bad)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"PRIM peeling trajectory: {disc.metric.label} {_side(disc)}", loc="left")
+    what = "CART leaves" if cart else "PRIM peeling trajectory"
+    ax.set_title(f"{what}: {disc.metric.label} {_side(disc)}", loc="left")
     return fig
 
 
@@ -60,13 +62,18 @@ def box_scatter(disc: Discovery) -> Figure | None:
     ax.scatter(bad[x], bad[y], s=12, color="tab:red", label="bad")
     lo_x, hi_x = limits.loc[x, "box_low"], limits.loc[x, "box_high"]
     lo_y, hi_y = limits.loc[y, "box_low"], limits.loc[y, "box_high"]
+    shown = "box"
+    if len(disc.box.restricted) > 2:
+        shown = f"box (2 of its {len(disc.box.restricted)} restricted inputs)"
     ax.add_patch(
-        Rectangle((lo_x, lo_y), hi_x - lo_x, hi_y - lo_y, fill=False, lw=2, ec="black", label="box")
+        Rectangle((lo_x, lo_y), hi_x - lo_x, hi_y - lo_y, fill=False, lw=2, ec="black", label=shown)
     )
     ax.set_xlabel(f"{x} ({disc.provenance.get(x, '')})")
     ax.set_ylabel(f"{y} ({disc.provenance.get(y, '')})")
     ax.legend(loc="best", fontsize="small")
-    ax.set_title(f"{disc.metric.label} {_side(disc)}: the chosen box", loc="left")
+    ax.set_title(
+        f"{disc.metric.label} {_side(disc)}: the chosen box ({disc.box.method.upper()})", loc="left"
+    )
     return fig
 
 

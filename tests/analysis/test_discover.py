@@ -1,4 +1,4 @@
-"""Scenario discovery: PRIM's known answer, Latin hypercube sampling and determinism."""
+"""Scenario discovery: PRIM's and CART's known answers, Latin hypercube sampling, determinism."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scipy.stats import qmc
 from support import MINIMAL_SCENARIO, write_scenario
 
 from simulator.analysis.discover import latin_hypercube, plan_discover, run_discover
-from simulator.analysis.discover_prim import find_box
+from simulator.analysis.discover_boxes import find_box, find_cart_box
 from simulator.inputs.scenario import load_scenario
 
 pytest.importorskip("ema_workbench")
@@ -48,6 +48,32 @@ def test_prim_recovers_a_known_box(seed: int) -> None:
     assert bool(box.trajectory.chosen.iloc[box.chosen])
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cart_recovers_a_known_box(seed: int) -> None:
+    """The same box, bad <=> x1 > 0.7 and x2 > 0.4, found by CART's leaves.
+
+    A split lies halfway between two neighbouring samples of the node being
+    split. The node holds at least 30 % of the 1,000 samples, so neighbours
+    in one input are about 1/300 = 0.0033 apart; tolerance 0.02 allows six
+    such gaps. The leaf holds only bad samples: density 1, coverage 1.
+    """
+    n, tol = 1000, 0.02
+    x = pd.DataFrame(qmc.LatinHypercube(d=3, seed=seed).random(n), columns=["x1", "x2", "x3"])
+    bad = ((x.x1 > 0.7) & (x.x2 > 0.4)).to_numpy()
+    box = find_cart_box(x, bad, {k: (0.0, 1.0) for k in x})
+    limits = box.limits.set_index("key")
+    assert box.method == "cart" and box.restricted == ["x1", "x2"]
+    assert abs(limits.loc["x1", "box_low"] - 0.7) <= tol
+    assert abs(limits.loc["x2", "box_low"] - 0.4) <= tol
+    assert limits.loc["x1", "box_high"] == 1.0 and limits.loc["x3", "box_low"] == 0.0
+    assert box.coverage == 1.0 and box.density == 1.0
+    # mass: the true box is 0.3 x 0.6 = 18 % of the unit square
+    assert abs(box.mass - 0.18) <= 2 * tol
+    # every leaf is a row; the others hold no bad sample
+    others = box.trajectory[~box.trajectory.chosen]
+    assert len(others) >= 1 and (others.coverage == 0).all()
+
+
 def test_latin_hypercube_scales_and_rounds(tmp_path: Path) -> None:
     scenario = load_scenario(write_scenario(tmp_path, RANGED))
     plan = plan_discover(scenario, "plant.margin_usd", 0.0, samples=10, paths=4)
@@ -71,3 +97,57 @@ def test_same_seed_same_samples_and_outcomes_on_any_backend(tmp_path: Path) -> N
     assert a.box is not None and b.box is not None
     pd.testing.assert_frame_equal(a.box.limits, b.box.limits)
     assert a.samples.bad.any() and not a.samples.bad.all()
+
+
+@pytest.mark.parametrize("method", ["prim", "cart"])
+def test_same_seed_same_boxes_for_each_method(tmp_path: Path, method: str) -> None:
+    scenario = load_scenario(write_scenario(tmp_path, RANGED))
+    found = []
+    for backend in ("serial", "threads"):
+        plan = plan_discover(
+            scenario, "plant.margin_usd", 1.0e6, samples=30, paths=8, method=method
+        )
+        found.append(run_discover(plan, backend=backend))
+    a, b = found
+    assert a.box is not None and b.box is not None and a.box.method == method
+    pd.testing.assert_frame_equal(a.box.trajectory, b.box.trajectory)
+    pd.testing.assert_frame_equal(a.box.limits, b.box.limits)
+    assert a.manifest()["method"] == method and a.manifest()["choice_rule"] == a.box.rule
+
+
+def test_samples_go_to_parquet_with_pyarrow_and_csv_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyarrow")
+    import importlib.util
+
+    scenario = load_scenario(write_scenario(tmp_path, RANGED))
+    disc = run_discover(plan_discover(scenario, "plant.margin_usd", 1.0e6, samples=12, paths=4))
+    disc.save(tmp_path / "pq")
+    back = pd.read_parquet(tmp_path / "pq" / "samples.parquet")
+    pd.testing.assert_frame_equal(back, disc.samples)
+    assert "samples.parquet" in disc.files and not (tmp_path / "pq" / "samples.csv").exists()
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a)
+    )
+    disc.files.clear()
+    disc.save(tmp_path / "csv")
+    back = pd.read_csv(tmp_path / "csv" / "samples.csv", keep_default_na=False)
+    assert list(back.columns) == list(disc.samples.columns) and len(back) == 12
+    assert "samples.csv" in disc.files and not (tmp_path / "csv" / "samples.parquet").exists()
+
+
+def test_cart_with_one_input_and_with_no_split() -> None:
+    # one input: ema_workbench 2.5 alone fails (IndexError) on a one-column tree
+    x = pd.DataFrame({"a": np.linspace(0.0, 1.0, 101)})
+    box = find_cart_box(x, (x.a > 0.5).to_numpy(), {"a": (0.0, 1.0)})
+    assert box.restricted == ["a"] and box.density == 1.0 and box.coverage == 1.0
+    # the split lies halfway between the samples 0.50 and 0.51
+    assert box.limits.box_low.iloc[0] == pytest.approx(0.505)
+    assert list(box.limits.key) == ["a"]
+    # every sample bad: the tree cannot split; the only leaf is the whole box
+    every = find_cart_box(x.assign(b=x.a[::-1].to_numpy()), np.ones(101, bool))
+    assert len(every.trajectory) == 1 and every.restricted == []
+    assert (every.coverage, every.density, every.mass) == (1.0, 1.0, 1.0)

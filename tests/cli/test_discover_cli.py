@@ -32,6 +32,8 @@ def _run(args: list[str]) -> tuple[int, str]:
         (["--metric", "plant.margin_usd", "--below", "0", "--above", "1"], "not both"),
         (["--metric", "plant.margin_usd", "--below", "0", "--samples", "0"], "--samples"),
         (["--metric", "plant.margin_usd", "--below", "0", "--vary", "chain.x"], "--vary"),
+        (["--metric", "plant.margin_usd", "--below", "0", "--method", "tree"], "--method"),
+        (["--metric", "plant.nope_usd", "--below", "0"], "plant.nope_usd"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, extra: list[str], needle: str) -> None:
@@ -68,3 +70,17 @@ def test_tiny_run_on_the_baseline_writes_its_files(tmp_path: Path) -> None:
     for name in ("box.csv", "trajectory.csv", "discover_tradeoff.png"):
         assert (out / name).exists() and name in manifest["files"]
     assert any(f.startswith("samples.") for f in manifest["files"])
+
+
+def test_cart_as_json(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, RANGED)
+    args = [str(path), "--metric", "plant.margin_usd", "--below", "1e6", "--method", "cart"]
+    code, text = _run([*args, "--samples", "30", "--paths", "4", "--json"])
+    assert code == 0, text
+    data = json.loads(text)
+    assert data["method"] == "cart" and data["choice_rule"].startswith("the CART leaf")
+    assert 0 < data["bad_samples"] < 30 and data["box"]["restricted"]
+    limits = data["box"]["limits"][0]
+    assert limits["key"].endswith("electricity_usd_per_kwh")
+    assert limits["full_low"] == 0.02 and limits["full_high"] == 0.12
+    assert "leaves.csv" in data["files"] and "trajectory.csv" not in data["files"]

@@ -51,3 +51,23 @@ def test_tiny_run_on_the_el_salvador_policies_writes_its_files(tmp_path: Path) -
         assert (out / name).exists() and name in manifest["files"]
     summary = (out / "summary.csv").read_text(encoding="utf-8")
     assert "satisfice_share" in summary and "p90_regret" in summary
+
+
+def test_an_input_missing_in_a_policy_is_named_and_not_sampled(tmp_path: Path) -> None:
+    # the baseline's Pakistani plant is not in el_salvador_hold: its tariff is not sampled
+    baseline = str(SCENARIOS / "baseline.toml")
+    args = [baseline, HOLD, "--metric", "el_salvador.value_usd", "--years", "1"]
+    args += ["--samples", "40", "--paths", "2", "--backend", "serial"]
+    code, text = _run([*args, "--out", str(tmp_path / "t")])
+    assert code == 0, text
+    assert "Not sampled (not in every policy):" in text
+    assert "mining.pakistan.electricity_usd_per_kwh" in " ".join(text.split())
+    code, text = _run([*args, "--out", str(tmp_path / "j"), "--json"])
+    assert code == 0, text
+    data = json.loads(text)
+    reasons = {s["key"]: s["reason"] for s in data["skipped"]}
+    tariff = "mining.pakistan.electricity_usd_per_kwh"
+    assert reasons[tariff] == "not in every policy (missing in el_salvador_hold)"
+    assert tariff not in data["inputs_varied"] and "market.price.start_usd" in data["inputs_varied"]
+    assert [row["policy"] for row in data["summary"]] == ["baseline", "el_salvador_hold"]
+    assert data["out"] == str(tmp_path / "j")
