@@ -25,6 +25,7 @@ from simulator.inputs.scenario import ResolvedScenario, ScenarioError
 from simulator.results.files import write_file_atomic
 from simulator.results.result import Result
 from simulator.viz.figures import figures_for_comparison, figures_for_result
+from simulator.viz.report_compare import comparison_cells
 from simulator.viz.report_html import (
     CSS,
     SCRIPT,
@@ -35,7 +36,6 @@ from simulator.viz.report_html import (
     figure_data_uri,
     figures_html,
     html_table,
-    is_missing,
     number_cell,
     summary_table,
 )
@@ -64,8 +64,6 @@ REPORT_METRICS: dict[str, tuple[str, ...]] = {
                "energy_cost_usd", "margin_usd", "cash_cost_per_btc_usd", "cost_per_btc_usd",
                "breakeven_price_usd", "mean_network_share"),
 }  # fmt: skip
-
-_PERCENT_UNITS = ("fraction", "probability")
 
 
 # ---------------------------------------------------------------- sections
@@ -132,26 +130,7 @@ def _comparison_section(comparison: Comparison) -> str:
         '<section id="comparison"><h2>Comparison</h2>',
         f"<p>Reference: <b>{escape(ref)}</b>. {escape(comparison.crn_message())}.</p>",
     ]
-    headers = ["kind", "entity", "metric", "unit", "scenario", "p5", "median", "p95",
-               "\u0394 median vs " + ref, "P(beats " + ref + ")"]  # fmt: skip
-    rows = []
-    for row in comparison.table.to_dict("records"):
-        unit = str(row["unit"])
-        pct = unit in _PERCENT_UNITS
-        for i, name in enumerate(names):
-            cells = [
-                number_cell(row[f"{name}.{k}"], unit, percent=pct) for k in ("p5", "p50", "p95")
-            ]
-            diff = beats = ""
-            if i > 0:
-                d, p = row[f"{name}.diff_p50"], row[f"{name}.prob_beats"]
-                diff = (
-                    "" if is_missing(d) else f"{d * 100:+.1f} pp" if pct else number_cell(d, unit)
-                )
-                beats = "" if is_missing(p) else f"{p:.1%}"
-                beats = "equal on every path" if row[f"{name}.prob_same"] == 1 else beats
-            lead = [row["kind"], row["entity"], row["metric"], "" if pct else unit]
-            rows.append([*(lead if i == 0 else ["", "", "", ""]), name, *cells, diff, beats])
+    headers, rows = comparison_cells(comparison)
     parts.append(html_table(headers, rows, {5, 6, 7, 8, 9}))
     parts.append(
         '<p class="muted">P(beats): share of paths on which the scenario does better than the '

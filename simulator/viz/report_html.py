@@ -34,6 +34,7 @@ __all__ = [
     "html_table",
     "is_missing",
     "number_cell",
+    "summary_cells",
     "summary_table",
 ]
 
@@ -145,10 +146,10 @@ def _with_error(row: pd.Series, stat: str, unit: str, percent: bool) -> str:
     return format_with_error(value, se, unit, percent)
 
 
-def summary_table(
+def summary_cells(
     summary: pd.DataFrame, entity: str, metrics: Sequence[str], currency: str = "LCU"
-) -> str:
-    """One entity's horizon metrics as a table: unit, p5, median, p95 with their Monte Carlo errors.
+) -> tuple[list[str], list[list[str]]]:
+    """One entity's horizon metrics as text cells: unit, p5, median, p95 with their errors.
 
     Parameters
     ----------
@@ -163,16 +164,14 @@ def summary_table(
 
     Returns
     -------
-    str
-        The table; empty when no metric is shown. A probability has its mean
-        only (in the median column); a ``defined`` column is added when a
-        metric is undefined on some paths.
+    (list of str, list of list of str)
+        The headers and one row per metric shown (no row when none is). A
+        probability has its mean only (in the median column); a ``defined``
+        column is added when a metric is undefined on some paths.
     """
     rows = summary[summary.entity == entity].set_index("metric")
     shown = [m for m in metrics if m in rows.index]
-    if not shown:
-        return ""
-    share = rows.loc[shown, "defined_share"] if "defined_share" in rows else None
+    share = rows.loc[shown, "defined_share"] if shown and "defined_share" in rows else None
     partial = share is not None and bool((share < 1).any())
     out = []
     for metric in shown:
@@ -187,7 +186,15 @@ def summary_table(
         unit = "" if pct else str(r.unit).replace("LCU", currency)
         out.append([metric, unit, *cells, *defined])
     headers = ["metric", "unit", "p5", "median", "p95"] + (["defined"] if partial else [])
-    return html_table(headers, out, {2, 3, 4, 5})
+    return headers, out
+
+
+def summary_table(
+    summary: pd.DataFrame, entity: str, metrics: Sequence[str], currency: str = "LCU"
+) -> str:
+    """:func:`summary_cells` as an HTML table; empty when no metric is shown."""
+    headers, rows = summary_cells(summary, entity, metrics, currency)
+    return html_table(headers, rows, {2, 3, 4, 5}) if rows else ""
 
 
 def error_note(paths: Any = None) -> str:
