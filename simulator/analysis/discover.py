@@ -44,11 +44,13 @@ from simulator.analysis.variants import (
     toml_literal,
     variant,
 )
+from simulator.inputs.errors import did_you_mean
 from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
 from simulator.results.outputs import IfExists
 from simulator.results.result import Result
 
 __all__ = [
+    "ALWAYS_FAILS",
     "NEVER_FAILS",
     "DiscoverPlan",
     "Discovery",
@@ -59,6 +61,7 @@ __all__ = [
 ]
 
 NEVER_FAILS = "the plan never fails inside these ranges"
+ALWAYS_FAILS = "the plan fails on every sample inside these ranges: no box to find"
 
 
 def sample_overrides(items: Sequence[ResolvedInput], row: Sequence[Any]) -> list[str]:
@@ -143,6 +146,9 @@ def plan_discover(
         known = {i.key: i for i in items}
         why = dict(skipped)
         for key in vary:
+            if key not in known and key not in base.inputs:
+                hint = did_you_mean(key, list(base.inputs))
+                raise ScenarioError("--vary", key, f"no such input{hint}")
             if key not in known:
                 reason = why.get(key, "no range (no low/high or spread of sources)")
                 raise ScenarioError("--vary", key, f"cannot be varied: {reason}")
@@ -176,7 +182,7 @@ class Discovery:
         and ``error`` (a failed run's message, else empty).
     box : FoundBox or None
         PRIM's trajectory (or CART's leaves) and the chosen box; None when no
-        sample is bad.
+        sample is bad, or every sample is.
     """
 
     scenario: str
@@ -327,7 +333,7 @@ def run_discover(
     frame["error"] = [r if isinstance(r, str) else "" for r in outcome]
     keys = [i.key for i in plan.items]
     box = None
-    if frame.bad.any():
+    if frame.bad.any() and not frame.bad[valid].all():  # PRIM and CART need both sides
         full = {i.key: (float(i.low or 0.0), float(i.high or 0.0)) for i in plan.items}
         box = find_boxes(plan.method, frame.loc[valid, keys], frame.bad[valid].to_numpy(), full)
     found = metric_stats(ok[0], plan.metric.entity, plan.metric.metric)

@@ -80,7 +80,12 @@ def summarise(
     higher: bool,
     satisfice: float | None = None,
 ) -> pd.DataFrame:
-    """Per policy: ``max_regret``, ``p90_regret``, ``mean``, ``p5`` (and ``satisfice_share``)."""
+    """Per policy: ``max_regret``, ``p90_regret``, the value's ``mean``, ``p5`` and ``p95``.
+
+    ``satisfice_share`` is added with ``satisfice``. ``mean``, ``p5`` and
+    ``p95`` are of the metric's value over the samples, not of regret; the
+    unfavourable tail is ``p5`` when more is better, ``p95`` when less is.
+    """
     rows: list[dict[str, Any]] = []
     for policy in values.columns:
         v = values[policy].to_numpy(dtype=float)
@@ -92,6 +97,7 @@ def summarise(
             "p90_regret": float(np.percentile(r_ok, 90)) if r_ok.size else np.nan,
             "mean": float(v_ok.mean()) if v_ok.size else np.nan,
             "p5": float(np.percentile(v_ok, 5)) if v_ok.size else np.nan,
+            "p95": float(np.percentile(v_ok, 95)) if v_ok.size else np.nan,
         }
         if satisfice is not None:
             meets = v_ok >= satisfice if higher else v_ok <= satisfice
@@ -156,8 +162,13 @@ def plan_robust(
     scen = first.model.scenario
     common = [f"scenario.paths={scen.paths}", f"scenario.seed={scen.seed}"]
     policies = [first] + [variant(s, common) for s in scenarios[1:]]
-    for p in policies[1:]:
-        parse_metric(ref.label, p.model)  # the metric exists in every policy
+    for p in policies[1:]:  # the metric exists in every policy
+        try:
+            parse_metric(ref.label, p.model)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                "--metric", ref.label, f"not in policy {p.name} ({p.path}): {exc.message}"
+            ) from None
     items: list[ResolvedInput] = []
     ranged, skipped = ranged_inputs(first)
     for item in ranged:

@@ -40,12 +40,16 @@ def discover_cmd(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     metric: MetricOpt = None,
     below: Annotated[
-        float | None, typer.Option(help="A sample is bad when the statistic is below X.")
+        float | None,
+        typer.Option(help="A sample is bad when the statistic is below X (or give --above)."),
     ] = None,
     above: Annotated[
         float | None, typer.Option(help="A sample is bad when the statistic is above X.")
     ] = None,
-    samples: Annotated[int, typer.Option(help="Latin hypercube samples (one run each).")] = 2000,
+    samples: Annotated[
+        int,
+        typer.Option(help="Latin hypercube samples, one run each (at least the inputs varied)."),
+    ] = 2000,
     paths: PathsOpt = 200,
     stat: StatOpt = None,
     vary: Annotated[
@@ -77,7 +81,12 @@ def discover_cmd(
 
     Example: btcsim discover scenarios/baseline.toml --metric pakistan.margin_usd --below 0
     """
-    from simulator.analysis.discover import NEVER_FAILS, plan_discover, run_discover
+    from simulator.analysis.discover import (
+        ALWAYS_FAILS,
+        NEVER_FAILS,
+        plan_discover,
+        run_discover,
+    )
     from simulator.analysis.discover_boxes import PRIM_MISSING, ema_available
     from simulator.analysis.variants import safe_name
     from simulator.inputs.scenario import load_scenario
@@ -129,24 +138,28 @@ def discover_cmd(
         emit_json({**result.manifest(), "out": str(target)})
         return
     if result.box is None:
+        never = result.bad_count == 0
         out.print(
-            f"{result.metric.label} is never {plan.side} in {len(result.samples):,} samples: "
-            f"{NEVER_FAILS}. Files: {target}/ ({', '.join(result.files)})",
+            f"{result.metric.label} is {'never' if never else 'always'} {plan.side} in "
+            f"{len(result.samples):,} samples of {len(plan.items)} inputs: "
+            f"{NEVER_FAILS if never else ALWAYS_FAILS}. "
+            f"Files: {target}/ ({', '.join(result.files)})",
             markup=False,
         )
         return
     if not quiet:
-        _print_discovery(result, file, target, scenario)
+        _print_discovery(result, file, target, scenario, plot)
 
 
-def _print_discovery(result: Any, file: Path, target: Path, scenario: Any) -> None:
+def _print_discovery(result: Any, file: Path, target: Path, scenario: Any, plot: bool) -> None:
     box = result.box
     unit = result.metric_unit
     n = len(result.samples)
     out.print(
         f"{result.metric.label} in {result.scenario} ({file}): bad when "
         f"{'below' if result.below else 'above'} {cell(result.threshold, unit)} {unit}; "
-        f"{result.bad_count:,} of {n:,} Latin hypercube samples bad; {result.paths:,} paths "
+        f"{result.bad_count:,} of {n:,} Latin hypercube samples of {len(result.provenance)} "
+        f"inputs bad; {result.paths:,} paths "
         f"per sample, seed {result.seed}"
         + (f"; {result.failed} runs failed" if result.failed else "")
         + ".",
@@ -156,7 +169,8 @@ def _print_discovery(result: Any, file: Path, target: Path, scenario: Any) -> No
     out.print(f"Chosen box ({box.method.upper()}): {box.rule}.", markup=False)
     table = new_table(
         title=f"{what} {box.chosen}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
-        f"mass {box.mass:.0%}, {len(box.restricted)} restricted inputs",
+        f"mass {box.mass:.0%}, {len(box.restricted)} restricted "
+        f"input{'' if len(box.restricted) == 1 else 's'}",
         title_justify="left",
     )
     for col in ("key", "provenance", "box", "full range"):
@@ -179,4 +193,10 @@ def _print_discovery(result: Any, file: Path, target: Path, scenario: Any) -> No
         + ".",
         markup=False,
     )
+    if plot and "discover_box.png" not in result.files:
+        out.print(
+            f"note: no discover_box.png: the box restricts {len(box.restricted)} input"
+            f"{'' if len(box.restricted) == 1 else 's'}, and the scatter needs two",
+            markup=False,
+        )
     out.print(f"Files: {target}/ ({', '.join(result.files)})", markup=False)

@@ -127,8 +127,12 @@ def _print_robust(result: Any, plan: Any, target: Path) -> None:
     dropped = [k for k, r in result.skipped if r.startswith("not in every policy")]
     if dropped:
         out.print(f"Not sampled (not in every policy): {', '.join(dropped)}.", markup=False)
-    table = new_table(title=f"Regret ({unit})", title_justify="left")
-    cols = ["policy", "max regret", "p90 regret", "mean", "p5"]
+    tail = "p5" if result.higher else "p95"  # the unfavourable tail of the value
+    table = new_table(
+        title=f"Regret and value ({unit}); value = the metric on a sample, over the samples",
+        title_justify="left",
+    )
+    cols = ["policy", "max regret", "p90 regret", "mean value", f"{tail} value"]
     if result.satisfice is not None:
         op = ">=" if result.higher else "<="
         cols.append(f"share {op} {cell(result.satisfice, unit)}")
@@ -140,7 +144,7 @@ def _print_robust(result: Any, plan: Any, target: Path) -> None:
             cell(row.max_regret, unit),
             cell(row.p90_regret, unit),
             cell(row.mean, unit),
-            cell(row.p5, unit),
+            cell(getattr(row, tail), unit),
         ]
         if result.satisfice is not None:
             cells.append(f"{row.satisfice_share:.0%}")

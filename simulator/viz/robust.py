@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
-from simulator.viz.style import new_figure
+from simulator.viz.style import format_axis, new_figure
 
 if TYPE_CHECKING:
     from simulator.analysis.robust import Robustness
@@ -23,12 +23,19 @@ def regret_chart(rob: Robustness) -> Figure:
     ]
     ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False)
     ax.set_yticks(range(1, len(rob.policies) + 1), rob.policies)
+    ax.invert_yaxis()  # the first policy on top, as in the table
     for i, values in enumerate(data, start=1):
         if values.size:
             ax.scatter([values.max()], [i], marker="x", color="tab:red")
     unit = f" ({rob.metric_unit})" if rob.metric_unit else ""
+    format_axis(ax, rob.metric_unit, axis="x")
     ax.set_xlabel(f"regret{unit} (best policy's value on a sample minus this policy's)")
-    ax.set_title(f"{rob.metric.label}\nregret over {rob.samples} samples (x: max)", loc="left")
+    ax.set_title(
+        f"{rob.metric.label}: regret over {rob.samples} samples\n"
+        "box: quartiles, orange line: median, whiskers: 5th-95th percentile, red x: maximum",
+        loc="left",
+        fontsize="medium",
+    )
     return fig
 
 

@@ -35,6 +35,8 @@ def test_regret_known_answer_higher_is_better() -> None:
     # max regret: A 6, B 5, C 6; mean value: A 23/4, B 21/4, C 24/4
     assert table.max_regret.to_dict() == {"A": 6, "B": 5, "C": 6}
     assert table["mean"].to_dict() == {"A": 5.75, "B": 5.25, "C": 6.0}
+    # p95 of A's values [2, 5, 6, 10] (linear, position 0.95 x 3 = 2.85): 6 + 0.85 x 4 = 9.4
+    assert table.p95["A"] == pytest.approx(9.4)
     # p90 of A's regrets [0, 0, 4, 6] (linear): 4 + 0.7 * (6 - 4) = 5.4
     assert table.p90_regret["A"] == pytest.approx(5.4)
     # share >= 6: A {10, 6} 2/4, B {7, 8} 2/4, C {9, 6} 2/4

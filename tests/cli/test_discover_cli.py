@@ -31,7 +31,15 @@ def _run(args: list[str]) -> tuple[int, str]:
         (["--metric", "plant.margin_usd"], "--below/--above: missing"),
         (["--metric", "plant.margin_usd", "--below", "0", "--above", "1"], "not both"),
         (["--metric", "plant.margin_usd", "--below", "0", "--samples", "0"], "--samples"),
-        (["--metric", "plant.margin_usd", "--below", "0", "--vary", "chain.x"], "--vary"),
+        (["--metric", "plant.margin_usd", "--below", "0", "--vary", "chain.x"], "no such input"),
+        (
+            ["--metric", "plant.margin_usd", "--below", "0", "--vary", "chain.fees_btc_per_blok"],
+            "did you mean 'chain.fees_btc_per_block'",
+        ),
+        (
+            ["--metric", "plant.margin_usd", "--below", "0", "--vary", "chain.fees_btc_per_block"],
+            "cannot be varied",
+        ),
         (["--metric", "plant.margin_usd", "--below", "0", "--method", "tree"], "--method"),
         (["--metric", "plant.nope_usd", "--below", "0"], "plant.nope_usd"),
     ],
@@ -57,6 +65,17 @@ def test_never_fails_is_said_plainly_exit_0(tmp_path: Path) -> None:
     assert "the plan never fails inside these ranges" in " ".join(text.split())
 
 
+@pytest.mark.parametrize("method", ["prim", "cart"])
+def test_always_fails_is_said_plainly_exit_0(tmp_path: Path, method: str) -> None:
+    # ema_workbench's PRIM asserts on an outcome with one class: this crashed before
+    path = write_scenario(tmp_path, RANGED)
+    args = [str(path), "--metric", "plant.margin_usd", "--above", "-1e15", "--method", method]
+    code, text = _run([*args, "--samples", "4", "--paths", "4", "--out", str(tmp_path / "o")])
+    assert code == 0, text
+    assert "fails on every sample inside these ranges" in " ".join(text.split())
+    assert "always above" in text and "of 1 inputs" in text
+
+
 def test_tiny_run_on_the_baseline_writes_its_files(tmp_path: Path) -> None:
     out = tmp_path / "d"
     baseline = str(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
@@ -75,7 +94,9 @@ def test_tiny_run_on_the_baseline_writes_its_files(tmp_path: Path) -> None:
 def test_cart_as_json(tmp_path: Path) -> None:
     path = write_scenario(tmp_path, RANGED)
     args = [str(path), "--metric", "plant.margin_usd", "--below", "1e6", "--method", "cart"]
-    code, text = _run([*args, "--samples", "30", "--paths", "4", "--json"])
+    code, text = _run(
+        [*args, "--samples", "30", "--paths", "4", "--json", "--out", str(tmp_path / "o")]
+    )
     assert code == 0, text
     data = json.loads(text)
     assert data["method"] == "cart" and data["choice_rule"].startswith("the CART leaf")

@@ -29,6 +29,10 @@ def _run(args: list[str]) -> tuple[int, str]:
         ([HOLD, ACCUMULATE, "--metric", "el_salvador.cost_basis_usd"], "not scored"),
         ([HOLD, ACCUMULATE, "--metric", "el_salvador.nope"], "no metric 'nope'"),
         ([HOLD, ACCUMULATE, "--metric", "el_salvador.value_usd", "--stat", "p7"], "--stat"),
+        (
+            [str(SCENARIOS / "baseline.toml"), HOLD, "--metric", "mining.pakistan.margin_usd"],
+            "not in policy el_salvador_hold",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
