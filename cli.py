@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from simulator.cli import inputs, reference, run
+from simulator.cli.app import app_cmd
 from simulator.cli.compare import compare_cmd
 from simulator.cli.discover import discover_cmd
 from simulator.cli.entry import exit_app
@@ -66,6 +67,7 @@ app.command("sweep")(sweep_cmd)
 app.command("sensitivity")(sensitivity_cmd)
 app.command("discover")(discover_cmd)
 app.command("robust")(robust_cmd)
+app.command("app")(app_cmd)
 
 
 def main() -> None:

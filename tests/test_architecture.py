@@ -17,7 +17,7 @@ from support import PROJECT
 ROOT = PROJECT
 PKG = ROOT / "simulator"
 #: The layers, lowest first: a module may import from its own layer and those before it.
-LAYERS = ("model", "inputs", "engine", "results", "analysis", "viz", "cli")
+LAYERS = ("model", "inputs", "engine", "results", "analysis", "viz", "app", "cli")
 #: What model code must never import: plotting, the command line, file formats.
 MODEL_FORBIDDEN = ("matplotlib", "typer", "rich", "tomllib", "pandas", "simulator.inputs")
 

@@ -18,6 +18,7 @@ nothing goes through ``pyplot``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ __all__ = [
     "figures_for_result",
     "figures_for_sensitivity",
     "figures_for_sweep",
+    "result_figure_makers",
     "save_figures",
 ]
 
@@ -62,40 +64,51 @@ def _entities_with(result: Result, variable: str) -> list[str]:
     return list(dict.fromkeys(p.loc[p["variable"] == variable, "entity"]))
 
 
-def figures_for_result(result: Result) -> dict[str, Figure]:
-    """The standard figures of one run, keyed by file stem.
+def result_figure_makers(result: Result) -> dict[str, Callable[[], Figure]]:
+    """Each standard and ledger figure of one run, keyed by file stem, drawn when called.
 
     ``price`` (fan chart, log scale, 5 sample paths when paths were kept),
     ``network`` (hashrate fan with halvings), ``reserve_NAME`` per reserve and
-    ``mining_NAME`` per mining operation.
+    ``mining_NAME`` per mining operation; then the ledger's: ``net_position_OP``
+    per mining operation with a recorded net position, ``benchmark_share`` when
+    a reserve has a benchmark, and ``local_value_RESERVE`` per reserve valued in
+    the ``[market.fx]`` currency. A front end that shows a few of them draws only
+    those (each takes a fraction of a second).
     """
-    figures = {
-        "price": fan_chart(result, "price_usd", sample_paths=5 if result.paths is not None else 0),
-        "network": fan_chart(result, "network_hashrate_ehs", halvings=True),
+    makers: dict[str, Callable[[], Figure]] = {
+        "price": lambda: fan_chart(
+            result, "price_usd", sample_paths=5 if result.paths is not None else 0
+        ),
+        "network": lambda: fan_chart(result, "network_hashrate_ehs", halvings=True),
     }
     for name in _entities_with(result, "holdings_btc"):
         if name != "market":
-            figures[f"reserve_{_stem(name)}"] = reserve_figure(result, name)
+            makers[f"reserve_{_stem(name)}"] = partial(reserve_figure, result, name)
     for name in _entities_with(result, "btc_per_day"):
-        figures[f"mining_{_stem(name)}"] = mining_figure(result, name)
-    return figures
+        makers[f"mining_{_stem(name)}"] = partial(mining_figure, result, name)
+    for op in ledger_operations(result):
+        makers[f"net_position_{_stem(op)}"] = partial(net_position_figure, result, op)
+    marks = benchmarks(result)
+    if any(m.applies_to(r) for m in marks for r in reserve_names(result)):
+        makers["benchmark_share"] = partial(benchmark_share_figure, result)
+    for name in local_reserves(result):
+        makers[f"local_value_{_stem(name)}"] = partial(local_value_figure, result, name)
+    return makers
+
+
+_LEDGER_STEMS = ("net_position_", "benchmark_share", "local_value_")
+
+
+def figures_for_result(result: Result) -> dict[str, Figure]:
+    """The standard figures of one run, keyed by file stem (see :func:`result_figure_makers`)."""
+    makers = result_figure_makers(result)
+    return {k: make() for k, make in makers.items() if not k.startswith(_LEDGER_STEMS)}
 
 
 def figures_for_ledger(result: Result) -> dict[str, Figure]:
-    """The policy-ledger figures of one run, keyed by file stem (those that apply).
-
-    ``net_position_OP`` per mining operation with a recorded net position,
-    ``benchmark_share`` when a reserve has a benchmark, and
-    ``local_value_RESERVE`` per reserve valued in the ``[market.fx]`` currency.
-    """
-    figures = {f"net_position_{_stem(op)}": net_position_figure(result, op)
-               for op in ledger_operations(result)}  # fmt: skip
-    marks = benchmarks(result)
-    if any(m.applies_to(r) for m in marks for r in reserve_names(result)):
-        figures["benchmark_share"] = benchmark_share_figure(result)
-    for name in local_reserves(result):
-        figures[f"local_value_{_stem(name)}"] = local_value_figure(result, name)
-    return figures
+    """The policy-ledger figures of one run, keyed by file stem (those that apply)."""
+    makers = result_figure_makers(result)
+    return {k: make() for k, make in makers.items() if k.startswith(_LEDGER_STEMS)}
 
 
 def _diff_notes(

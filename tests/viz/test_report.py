@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import typer
+from browser import chromium, missing_browser
 from support import PROJECT
 from typer.testing import CliRunner
 
@@ -54,53 +53,19 @@ def page(ran) -> str:
 
 
 # -------------------------------------------------------------------- browser
-def _find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _chromium_or_reason() -> tuple[str | None, str]:
-    """The Chromium binary, installing the Debian package if need be; else why not.
-
-    ``$BTCSIM_NO_CHROMIUM`` (set by .ci/run when its install failed) is the reason, no retry.
-    """
-    found = _find_chromium()
-    if found:
-        return found, ""
-    why = os.environ.get("BTCSIM_NO_CHROMIUM", "")
-    if not why and not shutil.which("apt-get"):
-        why = "apt-get is not available"
-    elif not why and os.geteuid() != 0:
-        why = "installing it needs root"
-    elif not why:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for first in ([], [["apt-get", "update", "-qq"]]):  # without, then with, a list update
-            try:
-                for cmd in [*first, ["apt-get", "install", "-y", "-qq", "chromium"]]:
-                    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-                    if done.returncode != 0:
-                        tail = (done.stderr or done.stdout).strip().splitlines() or ["?"]
-                        why = f"`{' '.join(cmd)}` failed: {tail[-1]}"
-                        break
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                why = f"installing it failed: {exc}"
-            found = _find_chromium()
-            if found:
-                return found, ""
-        why = why or "apt-get installed chromium but no chromium binary is on PATH"
-    return None, f"Chromium is not installed and cannot be installed ({why})"
-
-
 def test_every_figure_loads_in_headless_chromium(ran, page: str, tmp_path: Path) -> None:
     scenarios, results, comparison = ran
     expected = sum(len(figures_for_result(r)) + len(figures_for_ledger(r)) for r in results)
     expected += len(figures_for_comparison(comparison))
     assert expected > 0 and page.count("<img ") == expected
-    chromium, reason = _chromium_or_reason()
-    if chromium is None:
-        pytest.skip(reason)
+    why = missing_browser()  # .ci/run installs Chromium; a test never installs packages
+    if why:
+        pytest.skip(why)
+    binary = chromium()
+    assert binary is not None
     target = write_report(tmp_path / "report.html", page)
     command = [
-        chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", "--virtual-time-budget=5000",
         target.resolve().as_uri(),
     ]  # fmt: skip
