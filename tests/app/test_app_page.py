@@ -130,3 +130,14 @@ def test_a_url_with_edits_opens_them_marked_as_changed() -> None:
     at = _open([*FAST, f"{TARIFF}=0.1"])
     assert _field(at, TARIFF).value == pytest.approx(0.1)
     assert any("✎ changed" in m.value and TARIFF in m.value for m in at.markdown)
+
+
+def test_a_missing_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["scenario"] = str(tmp_path / "nope.toml")
+    at.run()
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert "nope.toml" in error and "not found" in error and "\n" not in error
+    # the sidebar still offers the shipped scenarios to pick instead
+    assert BASE in at.selectbox(key="pick").options
