@@ -154,6 +154,22 @@ def settled(driver: Any, figures: int) -> bool:
     return not busy and len(figure_sources(driver)) >= figures
 
 
+def run_and_wait(driver: Any, figures: int = 3) -> None:
+    """Press Run and wait until the new run's figures replaced the old ones."""
+    from selenium.webdriver.common.by import By
+
+    before = set(figure_sources(driver))
+    driver.find_element(By.XPATH, "//button[.//p[text()='Run']]").click()
+    wait_for(
+        lambda: (
+            "changed since" not in driver.page_source
+            and settled(driver, figures)
+            and set(figure_sources(driver)) != before
+        ),
+        what="the new run's figures",
+    )
+
+
 def screenshot(path: str) -> None:
     """Open the app on the baseline, change the tariff, run, and save a screenshot at ``path``."""
     from selenium.webdriver.common.by import By
@@ -166,15 +182,7 @@ def screenshot(path: str) -> None:
         )
         type_into(field, "0.1")
         wait_for(lambda: "changed since" in driver.page_source, what="the edit")
-        before = set(figure_sources(driver))
-        driver.find_element(By.XPATH, "//button[.//p[text()='Run']]").click()
-        wait_for(
-            lambda: (
-                "changed since" not in driver.page_source
-                and settled(driver, 3)
-                and set(figure_sources(driver)) != before
-            )
-        )
+        run_and_wait(driver)
         driver.find_element(By.XPATH, "//*[@role='tab'][contains(., 'Figures')]").click()
         time.sleep(1.5)
         driver.execute_script(

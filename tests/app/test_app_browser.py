@@ -13,6 +13,7 @@ from browser import (
     chrome,
     figure_sources,
     missing_browser,
+    run_and_wait,
     settled,
     type_into,
     wait_for,
@@ -50,15 +51,7 @@ def test_change_the_tariff_and_run_in_chromium() -> None:
         wait_for(lambda: "changed since" in driver.page_source, what="the 'inputs changed' note")
         assert f"set={TARIFF}%3D0.1" in driver.current_url  # the URL carries the edit
 
-        driver.find_element(By.XPATH, "//button[.//p[text()='Run']]").click()
-        wait_for(
-            lambda: (
-                "changed since" not in driver.page_source
-                and settled(driver, 3)
-                and set(figure_sources(driver)) != before_figures
-            ),
-            what="the new run's figures",
-        )
+        run_and_wait(driver)
         after_figures = set(figure_sources(driver))
         after_tables = _ledger_text(driver)
         # the price does not depend on the tariff: the same image; the mining figure changed
