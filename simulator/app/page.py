@@ -180,6 +180,7 @@ def _sidebar(state: AppState) -> None:
         _new_state(AppState(state.file, (), state.paths))
     if right.button("Keep as A", key="pin", help="Compare later runs (B) with this state (A)."):
         st.session_state["pinned"] = st.session_state["state"]
+        st.toast("Kept the current state as A: change inputs, then open 'Compare A and B'.")
     query = st.session_state["state"].query()
     st.query_params.from_dict(query)
     base = st.context.url.split("?")[0] if st.context.url else ""
@@ -199,6 +200,13 @@ def _results(state: AppState) -> dict[str, Any] | None:
             st.error(str(exc), icon="⛔")
         finally:
             bar.empty()
+    refused = st.session_state.get("errors", {})
+    if refused:
+        st.error(
+            f"{len(refused)} edit{'' if len(refused) == 1 else 's'} refused and not applied "
+            f"(see under the field): {', '.join(refused)}",
+            icon="⛔",
+        )
     ran: AppState | None = st.session_state.get("ran")
     if ran is None:
         st.info("Press Run to simulate this scenario.")
@@ -246,6 +254,13 @@ def _first_figures(names: list[str]) -> list[str]:
     return [n for n in firsts if n]
 
 
+def _edits(state: AppState) -> str:
+    n = len(state.overrides)
+    return f"{n} edit{'' if n == 1 else 's'}" + (
+        f" ({'; '.join(state.overrides)})" if 0 < n <= 3 else ""
+    )
+
+
 def _compare(state: AppState) -> None:
     pinned: AppState | None = st.session_state.get("pinned")
     if pinned is None:
@@ -255,8 +270,8 @@ def _compare(state: AppState) -> None:
         )
         return
     st.markdown(
-        f"**A**: `{pinned.file}` with {len(pinned.overrides)} edits; **B**: the current "
-        f"state, `{state.file}` with {len(state.overrides)} edits."
+        f"**A (kept)**: `{pinned.file}`, {_edits(pinned)}; **B (now)**: the current state, "
+        f"`{state.file}`, {_edits(state)}."
     )
     key = ("compare", _key(pinned), _key(state))
     if st.button("Compare A with B", key="compare"):
@@ -272,7 +287,7 @@ def _compare(state: AppState) -> None:
     if comparison is None:
         return
     st.caption(comparison.crn_message() + ".")
-    st.table(runs.comparison_frame(comparison).set_index("kind"))
+    st.dataframe(runs.comparison_frame(comparison), hide_index=True, width="stretch")
     st.markdown(f"**Inputs that differ ({len(comparison.inputs_diff)})**")
     st.dataframe(comparison.inputs_diff, hide_index=True, width="stretch")
     for name, fig in runs.comparison_figures(comparison).items():

@@ -100,16 +100,22 @@ def figures(result: Result) -> dict[str, Figure]:
 def compare_two(a: ResolvedScenario, b: ResolvedScenario) -> Comparison:
     """Run ``a`` and ``b`` side by side with common random numbers (``btcsim compare``).
 
-    Both keep the scenario's seed; they are renamed ``A: NAME`` and ``B: NAME``
-    so the comparison can tell them apart.
+    Both keep the scenario's seed; they are renamed ``A (kept)`` and ``B (now)``
+    so tables and legends tell them apart even when both are the same file.
     """
-    named = [variant(a, [], f"A: {a.name}"), variant(b, [], f"B: {b.name}")]
+    named = [variant(a, [], "A (kept)"), variant(b, [], "B (now)")]
     return compare(named)
 
 
 def comparison_frame(comparison: Comparison) -> pd.DataFrame:
-    """The comparison's key metrics with the difference of medians and P(beats A)."""
-    return _frame(*comparison_cells(comparison))
+    """The comparison's key metrics with the difference of medians and P(beats A).
+
+    Compact for a narrow column: ``kind`` and ``entity`` join the metric's
+    name, and the unit's column is dropped (every cell carries its unit).
+    """
+    frame = _frame(*comparison_cells(comparison))
+    named = frame.metric.where(frame.metric == "", frame.entity + " " + frame.metric)
+    return frame.drop(columns=["kind", "entity", "unit"]).assign(metric=named)
 
 
 def comparison_figures(comparison: Comparison) -> dict[str, Figure]:

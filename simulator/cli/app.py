@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -68,9 +69,17 @@ def app_cmd(
     if not _port_free(port):
         fail(f"--port: {port} is in use on {HOST}; choose another, e.g. --port {port + 1}")
     out.print(f"btcsim app: http://{HOST}:{port}  (Ctrl-C stops it)", markup=False)
+    server = subprocess.Popen(server_command(target, port))
+
+    def stop(signum: int, frame: object) -> None:  # `kill` stops the server too
+        server.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        code = subprocess.call(server_command(target, port))
-    except KeyboardInterrupt:
+        code = server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches the server too (same process group)
+        server.terminate()
+        server.wait()
         code = 0
-    if code not in (0, -2, 130):
+    if code not in (0, -2, -15, 130, 143):
         fail(f"the app's server stopped with exit code {code}")

@@ -101,10 +101,11 @@ def test_two_variants_side_by_side_with_common_random_numbers() -> None:
     comparison = runs.compare_two(a, b)
     assert comparison.common_random_numbers
     frame = runs.comparison_frame(comparison)
-    assert "P(beats A: baseline)" in frame.columns
-    margin = frame.index[frame.metric == "margin_usd"][0]
+    assert list(frame.columns[:2]) == ["metric", "scenario"] and "P(beats A (kept))" in frame
+    margin = frame.index[frame.metric == "pakistan margin_usd"][0]
     # a dearer tariff loses on every path: the margin falls by the extra bill
-    assert frame.loc[margin + 1, "P(beats A: baseline)"] == "0.0%"
+    assert frame.loc[margin + 1, "P(beats A (kept))"] == "0.0%"
+    assert frame.loc[margin + 1, "scenario"] == "B (now)"
     assert (comparison.inputs_diff.key == TARIFF).any()
 
 
@@ -121,3 +122,22 @@ def test_app_command_bad_input(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
         taken = cli.invoke(cli_app, ["app", "--port", str(port)])
     assert taken.exit_code == 2 and f"--port: {port} is in use" in taken.output
+
+
+def test_stopping_btcsim_app_stops_its_server() -> None:
+    # `kill PID` of btcsim app must not leave the Streamlit child holding the port
+    import socket
+    import time
+
+    from browser import app_server
+
+    with app_server() as url:
+        port = int(url.rsplit(":", 1)[1])
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return  # nothing listens any more
+        time.sleep(0.3)
+    raise AssertionError(f"the server still listens on port {port} after btcsim app stopped")

@@ -92,10 +92,14 @@ def test_a_bad_value_is_refused_at_the_field_with_the_clis_message() -> None:
     at = _open()
     _field(at, "mining.pakistan.disposal").set_value("keep").run()
     errors = [e.value for e in at.error]
-    assert errors == [
+    message = (
         '--set mining.pakistan.disposal="keep": mining.pakistan.disposal: Input should be '
         "'hold', 'sell_all' or 'sell_to_cover' (got 'keep')"
-    ]
+    )
+    assert message in errors  # under the field, and a banner over the results says so
+    assert "1 edit refused and not applied (see under the field): mining.pakistan.disposal" in (
+        errors
+    )
     assert "mining.pakistan.disposal" not in at.session_state["state"].edits
 
 
@@ -105,13 +109,13 @@ def test_compare_two_variants_with_p_beats_a() -> None:
     _field(at, TARIFF).set_value(0.1).run()
     at.button(key="compare").click().run()
     assert not at.exception
-    table = next(t.value for t in at.table if "P(beats A: baseline)" in t.value.columns)
-    table = table.reset_index()
-    (row,) = table.index[table.metric == "margin_usd"]
+    beats = "P(beats A (kept))"
+    table = next(t.value for t in at.dataframe if beats in t.value.columns)
+    (row,) = table.index[table.metric == "pakistan margin_usd"]
     a_row, b_row = table.iloc[row], table.iloc[row + 1]
-    assert (a_row.scenario, b_row.scenario) == ("A: baseline", "B: baseline")
+    assert (a_row.scenario, b_row.scenario) == ("A (kept)", "B (now)")
     # the dearer tariff (B) loses on every path against A
-    assert b_row["P(beats A: baseline)"] == "0.0%"
+    assert b_row[beats] == "0.0%"
     assert any(t.value.get("key", pd.Series()).eq(TARIFF).any() for t in at.dataframe)
 
 
