@@ -45,6 +45,20 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def _stop(server: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
+    """Ask the server to stop; kill it if it has not within ``grace_s`` [s].
+
+    Streamlit stops on SIGTERM, but not always promptly while a browser
+    session is still attached, and an orphan would keep holding the port.
+    """
+    server.terminate()
+    try:
+        server.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def app_cmd(
     file: Annotated[
         Path | None,
@@ -72,14 +86,13 @@ def app_cmd(
     server = subprocess.Popen(server_command(target, port))
 
     def stop(signum: int, frame: object) -> None:  # `kill` stops the server too
-        server.terminate()
+        _stop(server)
 
     signal.signal(signal.SIGTERM, stop)
     try:
         code = server.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches the server too (same process group)
-        server.terminate()
-        server.wait()
+        _stop(server)
         code = 0
     if code not in (0, -2, -15, 130, 143):
         fail(f"the app's server stopped with exit code {code}")
