@@ -37,6 +37,7 @@ from simulator.analysis.path_outcomes import (
     HIGHER_IS_BETTER,
     TIE_FLOOR,
     TIE_TOLERANCE,
+    beats_se,
     path_outcomes,
     prob_beats,
 )
@@ -93,7 +94,7 @@ def market_differences(scenarios: Sequence[ResolvedScenario]) -> list[str]:
     """Inputs that decide the market draws and differ between ``scenarios``.
 
     These are the ``market.`` inputs the chosen models read, the seed, start
-    date and horizon, and (for the ``economic`` network model, whose target
+    date, horizon and variance reduction, and (for the ``economic`` network model, whose target
     depends on the block reward) the chain's start height and fees. An empty
     list means common random numbers: every scenario sees the same price and
     rest-of-network hashrate paths (the first ``n`` paths, where path counts
@@ -115,6 +116,9 @@ def market_differences(scenarios: Sequence[ResolvedScenario]) -> list[str]:
         values = [s.inputs[key].value if key in s.inputs else _ABSENT for s in scenarios]
         if any(v != values[0] for v in values[1:]):
             differ.append(key)
+    methods = {s.model.scenario.variance_reduction for s in scenarios}
+    if len(methods) > 1:  # a Monte Carlo setting, not an input: antithetic pairs draw others
+        differ.append("scenario.variance_reduction")
     return differ
 
 
@@ -195,10 +199,7 @@ def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> p
                 row[f"{res.scenario}.diff_p50"] = _difference(values.get("p50", math.nan), base)
                 beats, same = path_outcomes(first, res, ref)
                 row[f"{res.scenario}.prob_beats"] = beats
-                n = min(res.meta.get("paths", 0), first.meta.get("paths", 0))  # paths compared
-                row[f"{res.scenario}.prob_beats_se"] = (
-                    math.sqrt(beats * (1 - beats) / n) if n and not math.isnan(beats) else math.nan
-                )
+                row[f"{res.scenario}.prob_beats_se"] = beats_se(first, res, ref)
                 row[f"{res.scenario}.prob_same"] = same
         rows.append(row)
     return pd.DataFrame(rows)

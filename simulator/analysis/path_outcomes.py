@@ -14,8 +14,10 @@ import numpy as np
 from simulator.analysis.variants import MetricRef
 from simulator.results.metrics import higher_is_better
 from simulator.results.result import Result
+from simulator.results.stats import path_stats
 
 __all__ = [
+    "beats_se",
     "HIGHER_IS_BETTER",
     "TIE_FLOOR",
     "TIE_TOLERANCE",
@@ -44,6 +46,39 @@ TIE_TOLERANCE = 1e-9
 TIE_FLOOR = 1e-3
 
 
+def _beats(reference: Result, other: Result, ref: MetricRef) -> tuple[np.ndarray, np.ndarray]:
+    """Per common path: ``other`` beats ``reference`` (0/1), and the two are tied (0/1)."""
+    higher = HIGHER_IS_BETTER.get(ref.metric)
+    a, b = path_column(reference, ref), path_column(other, ref)
+    if a is None or b is None or min(len(a), len(b)) == 0:
+        return np.empty(0), np.empty(0)
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), TIE_FLOOR)
+        tied = (a == b) | (np.abs(a - b) <= TIE_TOLERANCE * scale)
+    tied |= np.isnan(a) & np.isnan(b)
+    if higher is None:
+        return np.full(n, np.nan), tied.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        better = (b > a if higher else b < a) & ~tied
+    return better.astype(np.float64), tied.astype(np.float64)
+
+
+def beats_se(reference: Result, other: Result, ref: MetricRef) -> float:
+    """Monte Carlo standard error of P(``other`` beats ``reference``).
+
+    Binomial over the common paths; over antithetic pairs when both runs
+    paired their paths (``scenario.variance_reduction``), since a pair's two
+    outcomes are not independent (:func:`simulator.results.stats.path_stats`).
+    """
+    better, _ = _beats(reference, other, ref)
+    if better.size < 2 or np.isnan(better).any():
+        return float("nan")
+    pairs = all(r.meta.get("variance_reduction") == "antithetic" for r in (reference, other))
+    return float(path_stats(better, (), probability=True, pairs=pairs).mean_se)
+
+
 def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[float, float]:
     """Shares of paths on which ``other`` beats ``reference``, and on which they are equal.
 
@@ -54,22 +89,10 @@ def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[flo
     are computed from different holdings and differ in the 16th digit. Where path counts differ,
     the common first paths are compared (they share market draws).
     """
-    higher = HIGHER_IS_BETTER.get(ref.metric)
-    a, b = path_column(reference, ref), path_column(other, ref)
-    if a is None or b is None or min(len(a), len(b)) == 0:
+    better, tied = _beats(reference, other, ref)
+    if tied.size == 0:
         return float("nan"), float("nan")
-    n = min(len(a), len(b))
-    a, b = a[:n], b[:n]
-    with np.errstate(invalid="ignore"):
-        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), TIE_FLOOR)
-        tied = (a == b) | (np.abs(a - b) <= TIE_TOLERANCE * scale)
-    tied |= np.isnan(a) & np.isnan(b)
-    same = float(tied.mean())
-    if higher is None:
-        return float("nan"), same
-    with np.errstate(invalid="ignore"):
-        better = (b > a if higher else b < a) & ~tied
-    return float(better.mean()), same
+    return float(better.mean()), float(tied.mean())
 
 
 def prob_beats(reference: Result, other: Result, ref: MetricRef) -> float:

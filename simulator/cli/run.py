@@ -176,7 +176,13 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
     out.print(
         f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
         f"{result.meta['start_date']} to {result.meta['end_date']}, "
-        f"{result.meta['seconds']:.1f} s; ± is the Monte Carlo standard error. "
+        f"{result.meta['seconds']:.1f} s; ± is the Monte Carlo standard error"
+        + (
+            " (over antithetic pairs)"
+            if result.meta.get("variance_reduction") == "antithetic"
+            else ""
+        )
+        + ". "
         f"Inputs: {count_text(c)} "
         f"(btcsim explain {result.meta['file']}).",
         markup=False,

@@ -9,7 +9,10 @@ block of paths; :func:`market_block` is the same without the exchange rate.
 Random streams: block ``b`` draws every price innovation from
 ``SeedSequence(seed, spawn_key=(b, 0))``, network noise from ``(b, 1)`` and
 exchange-rate noise from ``(b, 2)``, so the price and network paths are the
-same with or without an exchange rate. Each model's code is found by name in
+same with or without an exchange rate. With ``scenario.variance_reduction =
+"antithetic"`` each stream draws half the rows, and the block's paths come in
+mirrored pairs (:func:`mirrored`): path ``2k + 1`` has the negated shocks of
+path ``2k``. Each model's code is found by name in
 the dispatch tables below, keyed like
 :data:`simulator.inputs.market_schema.PRICE_MODEL_TABLE` (which says which
 fields each model reads). The network and exchange-rate noises are each
@@ -41,7 +44,14 @@ from simulator.model.price import bootstrap as boot
 from simulator.model.price import heavy
 from simulator.model.price import powerlaw as plaw
 
-__all__ = ["BLOCK_PATHS", "MarketData", "prepare_market", "market_block", "market_block_fx"]
+__all__ = [
+    "BLOCK_PATHS",
+    "MarketData",
+    "market_block",
+    "market_block_fx",
+    "mirrored",
+    "prepare_market",
+]
 
 
 # ------------------------------------------------------------- draws (per block)
@@ -248,8 +258,40 @@ if tuple(_FX_PATHS) != FX_MODELS or tuple(_PRICE_DRAWS) != PRICE_MODELS_WITH_SHO
     raise RuntimeError("the engine's FX dispatch or price draws differ from the FX schema")
 
 
+def mirrored(half: np.ndarray, n: int) -> np.ndarray:
+    """Antithetic pairs: rows ``2k`` and ``2k + 1`` are ``half[k]`` and ``-half[k]``; ``n`` rows.
+
+    ``half`` holds ``ceil(n / 2)`` rows drawn row by row, so the first ``n``
+    rows of a block are the same whatever ``n`` (an odd ``n`` ends on the
+    first member of a pair). The mean of each pair's shocks is zero, and a
+    linear correlation of two mirrored arrays is mirrored too.
+
+    References
+    ----------
+    .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
+       Engineering*. Springer. Section 4.2, antithetic variates.
+    """
+    out = np.empty((2 * half.shape[0], half.shape[1]), dtype=np.float64)
+    out[0::2] = half
+    np.negative(half, out=out[1::2])
+    return out[:n]
+
+
+def _normals(rng: Generator, n: int, n_days: int, pairs: bool) -> np.ndarray:
+    """``n`` rows of standard normals, or ``n`` rows of antithetic pairs."""
+    if not pairs:
+        return pr.draw_normals(rng, n, n_days)
+    return mirrored(pr.draw_normals(rng, (n + 1) // 2, n_days), n)
+
+
 def _fx_noise(
-    fs: FxSpec | None, z_price: np.ndarray | None, seed: int, block: int, n: int, n_days: int
+    fs: FxSpec | None,
+    z_price: np.ndarray | None,
+    seed: int,
+    block: int,
+    n: int,
+    n_days: int,
+    pairs: bool = False,
 ) -> np.ndarray | None:
     """The exchange-rate noise of one block, correlated with ``z_price``; ``None`` if unused.
 
@@ -258,7 +300,7 @@ def _fx_noise(
     """
     if fs is None or not _FX_PATHS[fs.model].noisy(fs):
         return None
-    z_fx = pr.draw_normals(_stream(seed, block, 2), n, n_days)
+    z_fx = _normals(_stream(seed, block, 2), n, n_days, pairs)
     if z_price is not None and fs.correlation_with_price != 0:
         pr.correlate(z_price, z_fx, fs.correlation_with_price, out=z_fx)
     return z_fx
@@ -312,15 +354,20 @@ def market_block_fx(
     """
     ps, ns = model.market.price, model.market.network
     fs = model.market.fx if with_fx else None
+    pairs = model.scenario.variance_reduction == "antithetic"  # checked against the model
     draw = _PRICE_DRAWS.get(ps.model)
     z_price, extra = (
-        draw(ps, data, _stream(seed, block, 0), n, n_days) if draw is not None else (None, None)
+        draw(ps, data, _stream(seed, block, 0), (n + 1) // 2 if pairs else n, n_days)
+        if draw is not None
+        else (None, None)
     )
+    if pairs and z_price is not None:
+        z_price = mirrored(z_price, n)  # symmetric draws only (normal, Student t): no extra
     network = _NETWORK_PATHS[ns.model]
-    z_net = pr.draw_normals(_stream(seed, block, 1), n, n_days) if network.noisy(ns) else None
+    z_net = _normals(_stream(seed, block, 1), n, n_days, pairs) if network.noisy(ns) else None
     if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
         pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
-    z_fx = _fx_noise(fs, z_price, seed, block, n, n_days)  # before the price overwrites z_price
+    z_fx = _fx_noise(fs, z_price, seed, block, n, n_days, pairs)  # before the price overwrites
 
     start, first_path = model.scenario.start_date, block * BLOCK_PATHS
     price = _PRICE_PATHS[ps.model](ps, _Block(data, z_price, extra, start, first_path, n, n_days))

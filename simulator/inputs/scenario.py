@@ -39,6 +39,7 @@ from simulator.inputs.scenario_checks import (
     check_event_dates,
     check_reserve_links,
     check_unique_names,
+    check_variance_reduction,
 )
 from simulator.inputs.scenario_files import (
     FACTS_KEY,
@@ -69,7 +70,14 @@ __all__ = [
     "protocol_inputs",
 ]
 
-_SKIP_INPUTS = {"scenario.name", "scenario.description", "scenario.question"}
+#: Not inputs of the model: labels, and the Monte Carlo method (antithetic pairs change
+#: how precisely the same quantities are estimated, not what is assumed).
+_SKIP_INPUTS = {
+    "scenario.name",
+    "scenario.description",
+    "scenario.question",
+    "scenario.variance_reduction",
+}
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,7 @@ def _resolve(data: Mapping[str, Any], file: str, reg: FactRegistry) -> ResolvedS
     check_reserve_links(model, file)
     check_currencies(model, file)
     check_event_dates(model, file)
+    check_variance_reduction(model, file)
     inputs = _input_table(model, recorded)
     inputs.update((k, v) for k, v in from_data.items() if k not in inputs)
     inputs.update((i.key, i) for i in protocol_inputs())

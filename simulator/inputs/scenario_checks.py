@@ -123,3 +123,31 @@ def check_event_dates(model: Scenario, file: str) -> None:
                 f"is not after the start date {start} (got {when}): an event on or before "
                 "the start is already in the starting state",
             )
+
+
+#: Price models whose innovations are symmetric draws an antithetic pair can mirror.
+ANTITHETIC_PRICE_MODELS = ("constant", "cagr", "csv", "gbm", "t", "powerlaw")
+
+
+def check_variance_reduction(model: Scenario, file: str) -> None:
+    """Check that ``scenario.variance_reduction`` fits the price model.
+
+    Antithetic pairs mirror symmetric shocks (normal or Student-t). A jump
+    diffusion's Poisson jumps and a bootstrap's resampled history have no
+    mirror image, so those models refuse it rather than pair only part of
+    their randomness.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``scenario.variance_reduction`` and the price model.
+    """
+    ps = model.market.price.model
+    if model.scenario.variance_reduction == "antithetic" and ps not in ANTITHETIC_PRICE_MODELS:
+        raise ScenarioError(
+            file,
+            "scenario.variance_reduction",
+            f"'antithetic' is not available with the {ps!r} price model (its jumps or "
+            f"resampled days have no mirror image); use it with "
+            f"{', '.join(ANTITHETIC_PRICE_MODELS)}, or set 'none'",
+        )

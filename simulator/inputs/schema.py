@@ -103,6 +103,12 @@ class Meta(StrictModel):
     freq: Literal["auto", "D", "W", "M"] = Field(
         "auto", description="output frequency; auto = daily up to 2 years, else monthly"
     )
+    variance_reduction: Literal["none", "antithetic"] = Field(
+        "none",
+        description="Monte Carlo variance reduction: none, or antithetic (paths in pairs whose "
+        "price, network and exchange-rate shocks are mirror images; gbm, t and powerlaw "
+        "prices, or none random; not jump or bootstrap)",
+    )
     benchmark_usd: float | None = physical(
         None,
         gt=0,

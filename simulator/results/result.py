@@ -93,15 +93,18 @@ def summary_rows(
     unit: str,
     values: np.ndarray,
     probability: bool = False,
+    pairs: bool = False,
 ) -> dict[str, Any]:
     """One summary row of a per-path metric over all paths.
 
     Columns: p5, p50, p95 and mean, each with its Monte Carlo standard error
     ``*_se``, and ``defined_share``, the share of paths on which the metric
     is a finite number (:mod:`simulator.results.stats`). A probability (the
-    mean of a 0/1 outcome) has only its mean and the binomial error.
+    mean of a 0/1 outcome) has only its mean and the binomial error. With
+    ``pairs`` (antithetic paths) the errors count pairs as the independent
+    draws (:func:`simulator.results.stats.path_stats`).
     """
-    st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability)
+    st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability, pairs)
     row: dict[str, Any] = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
     for i, name in enumerate(SUMMARY_STATS[:3]):
         row[name] = np.nan if probability else float(st.percentiles[i])

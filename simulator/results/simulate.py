@@ -86,6 +86,7 @@ def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]
             "facts_files": [f.record() for f in scenario.facts_files],
             "seed": model.scenario.seed,
             "paths": model.scenario.paths,
+            "variance_reduction": model.scenario.variance_reduction,
             "block_paths": BLOCK_PATHS,
             "start_date": model.scenario.start_date.isoformat(),
             "end_date": packed.end_date,

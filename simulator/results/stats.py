@@ -120,8 +120,29 @@ def defined_share(x: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(np.count_nonzero(np.isfinite(x), axis=axis) / x.shape[axis])
 
 
-def path_stats(values: np.ndarray, q: tuple[int, ...], probability: bool = False) -> Stats:
-    """Percentiles, mean, their standard errors and the defined share of a 1-D per-path value.
+def _pair_sums(x: np.ndarray) -> np.ndarray:
+    """Sums over antithetic pairs (paths ``2k``, ``2k + 1``); an unpaired last path alone."""
+    m = x.size // 2
+    sums = x[: 2 * m : 2] + x[1 : 2 * m : 2]
+    return np.append(sums, 2.0 * x[-1]) if x.size % 2 else sums
+
+
+def path_stats(
+    values: np.ndarray, q: tuple[int, ...], probability: bool = False, pairs: bool = False
+) -> Stats:
+    r"""Percentiles, mean, their standard errors and the defined share of a 1-D per-path value.
+
+    With ``pairs`` (antithetic variates: paths ``2k`` and ``2k + 1`` mirror
+    each other) the estimates are the same, but the errors count the pairs,
+    not the paths, as the independent draws. The mean's error is the standard
+    deviation of the pair means over :math:`\sqrt m` (a probability's too, not
+    the binomial). A percentile's uses the same order-statistic interval with
+    the rank spread :math:`\sqrt{m\,\mathrm{Var}(I_{2k} + I_{2k+1})}`, where
+    :math:`I` marks a path at or below the estimate: for independent paths
+    this is the binomial :math:`\sqrt{n q (1-q)}`, and a pair whose members
+    fall on opposite sides of the quantile narrows it (to one rank at least:
+    a symmetric model's median, which every pair straddles, is still known
+    only to the gap between neighbouring order statistics).
 
     Parameters
     ----------
@@ -131,10 +152,18 @@ def path_stats(values: np.ndarray, q: tuple[int, ...], probability: bool = False
         Percentiles [%].
     probability : bool
         ``values`` is a 0/1 outcome: the mean's error is binomial.
+    pairs : bool
+        The paths come in antithetic pairs (``scenario.variance_reduction``).
 
     Returns
     -------
     Stats
+
+    References
+    ----------
+    .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
+       Engineering*. Springer. Sections 4.2 (antithetic variates) and 9.1
+       (estimating quantiles).
     """
     x = np.asarray(values, dtype=np.float64).ravel()
     n = x.size
@@ -146,14 +175,23 @@ def path_stats(values: np.ndarray, q: tuple[int, ...], probability: bool = False
     for i, qi in enumerate(q):
         p = qi / 100.0
         centre, half = p * (n - 1), float(np.sqrt(n * p * (1.0 - p)))
+        if pairs and n >= 4 and np.isfinite(pct[i]):
+            below = _pair_sums((x <= pct[i]).astype(np.float64))
+            # at least one rank: where every pair straddles the quantile (a symmetric
+            # model's median) the spread is zero, but the estimate is still one of n
+            # order statistics, known no closer than the gap to its neighbours
+            half = max(float(np.sqrt(below.size * below.var(ddof=1))), 1.0)
         upper = interpolate_sorted(s, centre + half)
         lower = interpolate_sorted(s, centre - half)
         with np.errstate(invalid="ignore"):
             se[i] = np.nan if not np.isfinite(pct[i]) else (upper - lower) / 2.0
     with np.errstate(invalid="ignore"):
         mean = float(x.mean()) if n else np.nan
-    if not finite.all() or n < 2:
+    if not finite.all() or n < 2 or (pairs and n < 4):
         mean_se = np.nan
+    elif pairs:
+        means = _pair_sums(x) / 2.0
+        mean_se = float(means.std(ddof=1) / np.sqrt(means.size))
     elif probability:
         mean_se = float(np.sqrt(mean * (1.0 - mean) / n))
     else:

@@ -53,6 +53,7 @@ def summary_and_path_metrics(
     fr = {key: final[n_mining + i] for i, key in enumerate(plan.finals[n_mining:])}
     v = {key: out[i, -1] for i, key in enumerate(plan.variables)}
     years = plan.n_days / 365.25
+    pairs = model.scenario.variance_reduction == "antithetic"
     rows: list[dict[str, Any]] = []
     per_path: dict[str, np.ndarray] = {}
 
@@ -60,7 +61,7 @@ def summary_and_path_metrics(
         """Record one metric of ``entity`` per path, with the registry's unit."""
         m = metric(metric_name)
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), final.shape[1:])
-        rows.append(summary_rows(name, entity, m.name, m.unit, values, m.probability))
+        rows.append(summary_rows(name, entity, m.name, m.unit, values, m.probability, pairs))
         per_path[f"{entity}.{m.name}"] = values
 
     add("market", "price_usd", v[("market", "price_usd")])
