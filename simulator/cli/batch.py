@@ -68,7 +68,7 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
     The bar is shown only on a terminal: written to a file or a pipe it would
     leave a blank line behind. On a terminal, the first run after installing
     (or after the kernel's source changed) first says that it compiles the
-    simulation kernel, which takes 10-20 s once.
+    simulation kernel, which takes about 5 s once (benchmarks/bench_coldstart.py).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -76,7 +76,7 @@ def path_progress(total: int, label: str, disabled: bool) -> Iterator[Callable[[
 
     shown = not disabled and err.console.is_terminal
     if shown and not kernel_cached():
-        err.print("compiling the simulation kernel (once after installing: 10-20 s) ...")
+        err.print("compiling the simulation kernel (first run only; about 5 s on 2 cores) ...")
 
     with Progress(
         TextColumn(label),

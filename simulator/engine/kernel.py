@@ -224,10 +224,18 @@ def run_block(
             basis[r] = reserves.basis0[r]
             index[r], peak[r] = 1.0, 1.0
             before[r] = reserves.hold0[r] * market.start_price
-        fr[:, :] = 0.0
-        fm[:, :] = 0.0
-        budget[:] = reserves.prog_budget
-        last_rule[:] = NEVER_SOLD_DAY
+        # element loops, not slice assignments: numba compiles a slice assignment's
+        # shape-mismatch message (string formatting), about 3 s of the cold start
+        for r in range(n_res):
+            for k in range(NF_R):
+                fr[r, k] = 0.0
+        for m in range(n_ops):
+            for k in range(NF_M):
+                fm[m, k] = 0.0
+        for k in range(n_prog):
+            budget[k] = reserves.prog_budget[k]
+        for k in range(n_rules):
+            last_rule[k] = NEVER_SOLD_DAY
         pos, dif, ep = chain.position, chain.difficulty, chain.epoch_start
         ep_day = chain.epoch_start_day
         subsidy, halving = subsidy_at(pos), next_halving(pos)
@@ -235,7 +243,8 @@ def run_block(
         for t in range(n_days):
             px = price[p, t]
             fee = fees[t]
-            inflow[:] = 0.0
+            for r in range(n_res):
+                inflow[r] = 0.0
             # which fleets run today, and the network's total hashrate [EH/s]
             total = rest_ehs[p, t]
             for m in range(n_ops):

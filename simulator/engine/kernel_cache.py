@@ -7,7 +7,7 @@ functions it calls (chain, mining, reserve accounting) into itself, so after
 an edit of ``model/chain.py`` alone numba would go on loading the old
 kernel. :func:`refresh_stale_cache` closes that gap: it keeps a digest of the
 kernel's sources next to the cache and deletes the cached kernel when the
-digest changes, so the next call compiles afresh (10-20 s once).
+digest changes, so the next call compiles afresh (about 5 s once).
 """
 
 from __future__ import annotations
