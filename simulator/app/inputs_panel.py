@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from simulator.app.session import GROUP_ORDER, AppState, InputRow, check_edit
+from simulator.app.session import GROUP_ORDER, AppState, InputRow, check_edit, choices_of
 from simulator.results.format import format_number
 
 __all__ = ["GROUP_TITLES", "inputs_panel", "widget_key"]
@@ -96,6 +96,9 @@ def _widget(row: InputRow, wkey: str) -> None:
         st.number_input(value=kind(row.value), step=kind(_step(row)), format=_format(row), **common)
     elif row.widget == "toggle":
         st.toggle(value=bool(row.value), **common)
+    elif row.widget == "choice":
+        options = list(choices_of(row.key))
+        st.selectbox(options=options, index=options.index(str(row.value)), **common)
     elif row.widget == "text":
         st.text_input(value=str(row.value), **common)
     else:

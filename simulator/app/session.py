@@ -14,6 +14,7 @@ travels in the page's URL (:meth:`AppState.query`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from simulator.analysis.variants import toml_literal
 from simulator.inputs.errors import InputError
 from simulator.inputs.provenance import PROVENANCES, ResolvedInput
+from simulator.inputs.reference import pattern_of, scenario_reference
 from simulator.inputs.scenario import ResolvedScenario, load_scenario
 from simulator.inputs.shipped import shipped_dir, shipped_scenarios
 
@@ -30,6 +32,7 @@ __all__ = [
     "AppState",
     "InputRow",
     "choices",
+    "choices_of",
     "check_edit",
     "input_rows",
     "load_state",
@@ -166,9 +169,10 @@ class InputRow:
     low, high : float or None
         The range a slider spans: an assumption's low/high, a cited fact's
         spread of sources.
-    widget : {"slider", "number", "toggle", "text", "readonly"}
+    widget : {"slider", "number", "toggle", "choice", "text", "readonly"}
         How the value may be changed: a slider over a fact's spread, a field
-        (bounded by an assumption's low/high), a switch or a text field.
+        (bounded by an assumption's low/high), a switch, a list of the
+        allowed values, or a text field.
     changed : bool
         Whether the user edited it.
     original : Any
@@ -187,6 +191,17 @@ class InputRow:
     original: Any
 
 
+@functools.cache
+def _choices() -> dict[str, tuple[str, ...]]:
+    """Each key with fixed choices (``mining.NAME.disposal``), from the scenario reference."""
+    return {k.key: k.choices for k in scenario_reference().keys() if k.kind == "choice"}
+
+
+def choices_of(key: str) -> tuple[str, ...]:
+    """The values a key may take, when they are a fixed set (else ``()``)."""
+    return _choices().get(pattern_of(key), ())
+
+
 def _widget(item: ResolvedInput) -> str:
     if item.provenance in ("protocol", "data") or item.key.startswith(_RUN_KEYS):
         return "readonly"
@@ -201,7 +216,7 @@ def _widget(item: ResolvedInput) -> str:
         return "number"  # a field, bounded by low/high where the file gives them
     if item.provenance in ("cited", "derived") or not isinstance(item.value, str):
         return "readonly"
-    return "text"
+    return "choice" if choices_of(item.key) else "text"
 
 
 def _sources(scenario: ResolvedScenario, item: ResolvedInput) -> str:

@@ -90,17 +90,23 @@ def test_change_an_assumption_and_run_moves_the_summary_as_the_cli_does() -> Non
 
 def test_a_bad_value_is_refused_at_the_field_with_the_clis_message() -> None:
     at = _open()
-    _field(at, "mining.pakistan.disposal").set_value("keep").run()
+    _field(at, "mining.pakistan.reserve").set_value("zz").run()
     errors = [e.value for e in at.error]
-    message = (
-        '--set mining.pakistan.disposal="keep": mining.pakistan.disposal: Input should be '
-        "'hold', 'sell_all' or 'sell_to_cover' (got 'keep')"
-    )
+    message = "--set mining.pakistan.reserve=\"zz\": mining.pakistan.reserve: no reserve named 'zz'"
     assert message in errors  # under the field, and a banner over the results says so
-    assert "1 edit refused and not applied (see under the field): mining.pakistan.disposal" in (
+    assert "1 edit refused and not applied (see under the field): mining.pakistan.reserve" in (
         errors
     )
-    assert "mining.pakistan.disposal" not in at.session_state["state"].edits
+    assert "mining.pakistan.reserve" not in at.session_state["state"].edits
+
+
+def test_a_key_with_fixed_choices_offers_them() -> None:
+    at = _open()
+    disposal = at.selectbox(key="in:0:mining.pakistan.disposal")
+    assert disposal.options == ["hold", "sell_all", "sell_to_cover"]
+    assert disposal.value == "sell_to_cover"
+    disposal.set_value("hold").run()
+    assert at.session_state["state"].edits["mining.pakistan.disposal"] == '"hold"'
 
 
 def test_compare_two_variants_with_p_beats_a() -> None:
