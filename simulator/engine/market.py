@@ -43,13 +43,13 @@ from simulator.model.price import basic as pr
 from simulator.model.price import bootstrap as boot
 from simulator.model.price import heavy
 from simulator.model.price import powerlaw as plaw
+from simulator.model.shocks import mirrored
 
 __all__ = [
     "BLOCK_PATHS",
     "MarketData",
     "market_block",
     "market_block_fx",
-    "mirrored",
     "prepare_market",
 ]
 
@@ -256,25 +256,6 @@ if tuple(_PRICE_PATHS) != PRICE_MODELS or tuple(_NETWORK_PATHS) != NETWORK_MODEL
     raise RuntimeError("the engine's market dispatch differs from the schema's model tables")
 if tuple(_FX_PATHS) != FX_MODELS or tuple(_PRICE_DRAWS) != PRICE_MODELS_WITH_SHOCKS:
     raise RuntimeError("the engine's FX dispatch or price draws differ from the FX schema")
-
-
-def mirrored(half: np.ndarray, n: int) -> np.ndarray:
-    """Antithetic pairs: rows ``2k`` and ``2k + 1`` are ``half[k]`` and ``-half[k]``; ``n`` rows.
-
-    ``half`` holds ``ceil(n / 2)`` rows drawn row by row, so the first ``n``
-    rows of a block are the same whatever ``n`` (an odd ``n`` ends on the
-    first member of a pair). The mean of each pair's shocks is zero, and a
-    linear correlation of two mirrored arrays is mirrored too.
-
-    References
-    ----------
-    .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
-       Engineering*. Springer. Section 4.2, antithetic variates.
-    """
-    out = np.empty((2 * half.shape[0], half.shape[1]), dtype=np.float64)
-    out[0::2] = half
-    np.negative(half, out=out[1::2])
-    return out[:n]
 
 
 def _normals(rng: Generator, n: int, n_days: int, pairs: bool) -> np.ndarray:

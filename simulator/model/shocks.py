@@ -29,6 +29,7 @@ __all__ = [
     "check_z",
     "correlate",
     "draw_normals",
+    "mirrored",
 ]
 
 
@@ -145,6 +146,25 @@ def draw_normals(
         raise ValueError("out must be C-contiguous")
     rng.standard_normal(out=out)
     return out
+
+
+def mirrored(half: np.ndarray, n: int) -> np.ndarray:
+    """Antithetic pairs: rows ``2k`` and ``2k + 1`` are ``half[k]`` and ``-half[k]``; ``n`` rows.
+
+    ``half`` holds ``ceil(n / 2)`` rows drawn row by row, so the first ``n``
+    rows of a block are the same whatever ``n`` (an odd ``n`` ends on the
+    first member of a pair). The mean of each pair's shocks is zero, and a
+    linear correlation of two mirrored arrays is mirrored too.
+
+    References
+    ----------
+    .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
+       Engineering*. Springer. Section 4.2, antithetic variates.
+    """
+    out = np.empty((2 * half.shape[0], half.shape[1]), dtype=np.float64)
+    out[0::2] = half
+    np.negative(half, out=out[1::2])
+    return out[:n]
 
 
 # ---------------------------------------------------------------- shocks

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from simulator.engine.market import mirrored
 from simulator.inputs.scenario import load_scenario
+from simulator.model.shocks import mirrored
 from simulator.results.simulate import simulate
 from simulator.results.stats import path_stats
 
