@@ -11,9 +11,9 @@ Random streams: block ``b`` draws every price innovation from
 exchange-rate noise from ``(b, 2)``, so the price and network paths are the
 same with or without an exchange rate. With ``scenario.variance_reduction =
 "antithetic"`` each stream draws half the rows, and the block's paths come in
-mirrored pairs (:func:`simulator.model.shocks.mirrored`): path ``2k + 1`` has the negated shocks of
-path ``2k``. Each model's code is found by name in
-the dispatch tables below, keyed like
+mirrored pairs (:func:`simulator.model.shocks.mirrored`): path ``2k + 1`` has
+the negated shocks of path ``2k``. Each model's code is found by name in the
+dispatch tables below, keyed like
 :data:`simulator.inputs.market_schema.PRICE_MODEL_TABLE` (which says which
 fields each model reads). The network and exchange-rate noises are each
 correlated with the price model's standardised daily innovation (the normal
