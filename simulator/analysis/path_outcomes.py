@@ -68,14 +68,16 @@ def _beats(reference: Result, other: Result, ref: MetricRef) -> tuple[np.ndarray
 def beats_se(reference: Result, other: Result, ref: MetricRef) -> float:
     """Monte Carlo standard error of P(``other`` beats ``reference``).
 
-    Binomial over the common paths; over antithetic pairs when both runs
-    paired their paths (``scenario.variance_reduction``), since a pair's two
-    outcomes are not independent (:func:`simulator.results.stats.path_stats`).
+    Binomial over the common paths; over antithetic pairs when either run
+    paired its paths (``scenario.variance_reduction``): the outcomes of paths
+    ``2k`` and ``2k + 1`` are then dependent through that run's pair, while
+    pairs of independent paths are valid pairs too
+    (:func:`simulator.results.stats.path_stats`).
     """
     better, _ = _beats(reference, other, ref)
     if better.size < 2 or np.isnan(better).any():
         return float("nan")
-    pairs = all(r.meta.get("variance_reduction") == "antithetic" for r in (reference, other))
+    pairs = any(r.meta.get("variance_reduction") == "antithetic" for r in (reference, other))
     return float(path_stats(better, (), probability=True, pairs=pairs).mean_se)
 
 

@@ -120,11 +120,18 @@ def defined_share(x: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(np.count_nonzero(np.isfinite(x), axis=axis) / x.shape[axis])
 
 
-def _pair_sums(x: np.ndarray) -> np.ndarray:
-    """Sums over antithetic pairs (paths ``2k``, ``2k + 1``); an unpaired last path alone."""
+def _paired_sum_var(x: np.ndarray) -> float:
+    r"""Variance of :math:`\sum_i x_i` when paths ``2k``, ``2k + 1`` are antithetic pairs.
+
+    The ``m`` complete pairs are independent, so the sum's variance is
+    :math:`m\,\mathrm{Var}(x_{2k} + x_{2k+1})`; an odd last path (its partner
+    not run) adds its own variance, estimated over all paths. ``x`` must be
+    in the order the paths were drawn (as every per-path array of a run is).
+    """
     m = x.size // 2
     sums = x[: 2 * m : 2] + x[1 : 2 * m : 2]
-    return np.append(sums, 2.0 * x[-1]) if x.size % 2 else sums
+    total = m * float(sums.var(ddof=1)) if m >= 2 else np.nan
+    return total + float(x.var(ddof=1)) if x.size % 2 else total
 
 
 def path_stats(
@@ -176,11 +183,11 @@ def path_stats(
         p = qi / 100.0
         centre, half = p * (n - 1), float(np.sqrt(n * p * (1.0 - p)))
         if pairs and n >= 4 and np.isfinite(pct[i]):
-            below = _pair_sums((x <= pct[i]).astype(np.float64))
+            below = (x <= pct[i]).astype(np.float64)
             # at least one rank: where every pair straddles the quantile (a symmetric
             # model's median) the spread is zero, but the estimate is still one of n
             # order statistics, known no closer than the gap to its neighbours
-            half = max(float(np.sqrt(below.size * below.var(ddof=1))), 1.0)
+            half = max(float(np.sqrt(_paired_sum_var(below))), 1.0)
         upper = interpolate_sorted(s, centre + half)
         lower = interpolate_sorted(s, centre - half)
         with np.errstate(invalid="ignore"):
@@ -190,8 +197,7 @@ def path_stats(
     if not finite.all() or n < 2 or (pairs and n < 4):
         mean_se = np.nan
     elif pairs:
-        means = _pair_sums(x) / 2.0
-        mean_se = float(means.std(ddof=1) / np.sqrt(means.size))
+        mean_se = float(np.sqrt(_paired_sum_var(x)) / n)
     elif probability:
         mean_se = float(np.sqrt(mean * (1.0 - mean) / n))
     else:
