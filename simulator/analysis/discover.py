@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.batch_values import run_values
 from simulator.analysis.discover_boxes import METHODS, FoundBox, find_boxes
 from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.variants import (
@@ -40,14 +41,12 @@ from simulator.analysis.variants import (
     metric_stats,
     parse_metric,
     publish_tables,
-    run_variants,
     toml_literal,
     variant,
 )
 from simulator.inputs.errors import did_you_mean
 from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
 from simulator.results.outputs import IfExists
-from simulator.results.result import Result
 
 __all__ = [
     "ALWAYS_FAILS",
@@ -314,29 +313,28 @@ def run_discover(
     ImportError
         When ema_workbench is missing and some sample is bad.
     """
-    outcome = run_variants(
+    outcome, first = run_values(
         plan.variants,
+        plan.metric.value,
         backend=backend,
         workers=workers,
         address=address,
-        freq="M",
         progress=progress,
     )
-    ok = [r for r in outcome if isinstance(r, Result)]
-    if not ok:
+    if first is None:
         raise CompareError(f"every run failed: {outcome[0]}")
-    values = np.array([plan.metric.value(r) if isinstance(r, Result) else np.nan for r in outcome])
+    values = np.array([np.nan if isinstance(v, str) else v for v in outcome], dtype=float)
     frame = plan.samples.copy()
     frame["outcome"] = values
     valid = np.isfinite(values)
     frame["bad"] = valid & ((values < plan.threshold) if plan.below else (values > plan.threshold))
-    frame["error"] = [r if isinstance(r, str) else "" for r in outcome]
+    frame["error"] = [v if isinstance(v, str) else "" for v in outcome]
     keys = [i.key for i in plan.items]
     box = None
     if frame.bad.any() and not frame.bad[valid].all():  # PRIM and CART need both sides
         full = {i.key: (float(i.low or 0.0), float(i.high or 0.0)) for i in plan.items}
         box = find_boxes(plan.method, frame.loc[valid, keys], frame.bad[valid].to_numpy(), full)
-    found = metric_stats(ok[0], plan.metric.entity, plan.metric.metric)
+    found = metric_stats(first, plan.metric.entity, plan.metric.metric)
     return Discovery(
         scenario=plan.base.name,
         file=plan.base.path,
@@ -350,7 +348,7 @@ def run_discover(
         box=box,
         skipped=plan.skipped,
         metric_unit=found[0] if found else "",
-        backend=backend_used(ok, backend),
+        backend=backend_used([first], backend),
         facts_files=[f.record() for f in plan.base.facts_files],
         method=plan.method,
     )

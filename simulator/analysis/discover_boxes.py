@@ -256,7 +256,8 @@ def find_cart_box(
     grown = x.assign(**{_CONSTANT: 0.0}) if x.shape[1] < 2 else x
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        finder = cart.CART(grown, y, mass_min=mass_min)
+        # at least one sample per leaf: EMA takes int(mass_min x n), 0 below 20 samples
+        finder = cart.CART(grown, y, mass_min=max(mass_min, 1.0 / len(y)))
         finder.build_tree()
         if finder.clf.tree_.node_count == 1:  # no split: the whole box is the only leaf
             whole = _stats_frame([1.0], [y.mean()], [1.0], [0])

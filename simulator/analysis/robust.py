@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.batch_values import run_values
 from simulator.analysis.discover import latin_hypercube, sample_overrides
 from simulator.analysis.ranges import ranged_inputs
 from simulator.analysis.variants import (
@@ -40,13 +41,11 @@ from simulator.analysis.variants import (
     metric_stats,
     parse_metric,
     publish_tables,
-    run_variants,
     variant,
 )
 from simulator.inputs.scenario import ResolvedInput, ResolvedScenario, ScenarioError
 from simulator.results.metrics import higher_is_better
 from simulator.results.outputs import IfExists
-from simulator.results.result import Result
 
 __all__ = [
     "RobustPlan",
@@ -294,20 +293,19 @@ def run_robust(
     CompareError
         When every run failed.
     """
-    outcome = run_variants(
+    outcome, first = run_values(
         plan.variants,
+        plan.metric.value,
         backend=backend,
         workers=workers,
         address=address,
-        freq="M",
         progress=progress,
     )
-    ok = [r for r in outcome if isinstance(r, Result)]
-    if not ok:
+    if first is None:
         raise CompareError(f"every run failed: {outcome[0]}")
     names = [p.name for p in plan.policies]
     n = len(plan.samples)
-    flat = [plan.metric.value(r) if isinstance(r, Result) else np.nan for r in outcome]
+    flat = [np.nan if isinstance(v, str) else v for v in outcome]
     values = pd.DataFrame(np.array(flat, dtype=float).reshape(n, len(names)), columns=names)
     regrets = regret_table(values, plan.higher)
     errors = np.array([r if isinstance(r, str) else "" for r in outcome]).reshape(n, len(names))
@@ -321,20 +319,20 @@ def run_robust(
         part["error"] = errors[:, p]
         parts.append(part)
     table = pd.concat(parts, ignore_index=True).sort_values(["sample", "policy"], kind="stable")
-    found = metric_stats(ok[0], plan.metric.entity, plan.metric.metric)
-    first = plan.policies[0].model.scenario
+    found = metric_stats(first, plan.metric.entity, plan.metric.metric)
+    meta = plan.policies[0].model.scenario
     return Robustness(
         policies=names,
         files=[p.path for p in plan.policies],
         metric=plan.metric,
         higher=plan.higher,
-        paths=first.paths,
-        seed=first.seed,
+        paths=meta.paths,
+        seed=meta.seed,
         table=table.reset_index(drop=True),
         summary=summarise(values, regrets, plan.higher, satisfice),
         inputs=[i.key for i in plan.items],
         skipped=plan.skipped,
         satisfice=satisfice,
         metric_unit=found[0] if found else "",
-        backend=backend_used(ok, backend),
+        backend=backend_used([first], backend),
     )

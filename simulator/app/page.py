@@ -26,7 +26,7 @@ import streamlit as st
 
 from simulator.app import runs
 from simulator.app.inputs_panel import inputs_panel
-from simulator.app.session import AppState, choices, input_rows, load_state
+from simulator.app.session import MAX_PATHS, MIN_PATHS, AppState, choices, input_rows, load_state
 from simulator.inputs.errors import InputError
 from simulator.inputs.shipped import BASELINE, find_scenario
 
@@ -40,20 +40,32 @@ def _store() -> dict[str, OrderedDict[Any, Any]]:
     return {name: OrderedDict() for name in _SIZES}
 
 
+@st.cache_resource
+def _lock() -> threading.Lock:
+    """Guards the shared caches: each browser session runs in its own thread."""
+    return threading.Lock()
+
+
 def _cached(kind: str, key: Any, make: Callable[[], Any]) -> Any:
     store = _store()[kind]
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    value = make()
-    store[key] = value
-    while len(store) > _SIZES[kind]:
-        store.popitem(last=False)
+    with _lock():
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    value = make()  # outside the lock: a run takes seconds (two sessions may both run it)
+    with _lock():
+        store[key] = value
+        while len(store) > _SIZES[kind]:
+            store.popitem(last=False)
     return value
 
 
 def _key(state: AppState) -> tuple[Any, ...]:
-    """A state's cache key: the file's modification time too, so an edited file reloads."""
+    """A state's cache key, with the named file's modification time.
+
+    An edit of the named file reloads it; an edit of a file it extends, or of a
+    facts or history file it reads, is seen after the app restarts.
+    """
     path = find_scenario(state.file)
     mtime = path.stat().st_mtime_ns if path.exists() else 0
     return (str(path), mtime, state.overrides, state.paths)
@@ -165,8 +177,8 @@ def _sidebar(state: AppState) -> None:
         )
     bar.number_input(
         "Paths",
-        min_value=100,
-        max_value=200_000,
+        min_value=MIN_PATHS,
+        max_value=MAX_PATHS,
         value=state.paths,
         step=500,
         key="paths",
@@ -193,10 +205,9 @@ def _results(state: AppState) -> dict[str, Any] | None:
     if st.session_state.pop("want_run", False):
         bar = st.progress(0.0, text="starting")
         try:
+            st.session_state["entry"] = _run(state, bar)
             st.session_state["ran"] = state
-            _run(state, bar)
         except InputError as exc:
-            st.session_state.pop("ran", None)
             st.error(str(exc), icon="⛔")
         finally:
             bar.empty()
@@ -213,7 +224,7 @@ def _results(state: AppState) -> dict[str, Any] | None:
         return None
     if ran != state:
         st.warning("The inputs changed since this run: press Run to update it.")
-    entry = _run(ran, st.empty())
+    entry: dict[str, Any] = st.session_state["entry"]  # this session's run, even if evicted
     meta = entry["result"].meta
     st.caption(
         f"{meta['paths']:,} paths, seed {meta['seed']}, {meta['start_date']} to "
@@ -311,7 +322,7 @@ def _files(state: AppState) -> None:
     if ran is None:
         st.caption("Run first to download the report and the result files.")
         return
-    entry = _run(ran, st.empty())
+    entry = st.session_state["entry"]
     st.download_button(
         "HTML report",
         lambda: runs.report_html(entry["result"], entry["scenario"]),

@@ -28,6 +28,8 @@ from simulator.inputs.shipped import shipped_dir, shipped_scenarios
 
 __all__ = [
     "DEFAULT_PATHS",
+    "MAX_PATHS",
+    "MIN_PATHS",
     "GROUP_ORDER",
     "AppState",
     "InputRow",
@@ -40,6 +42,8 @@ __all__ = [
 
 #: Paths per run in the app (the issue's interactive target is 2 s at this count).
 DEFAULT_PATHS = 2000
+#: The paths field's bounds [paths]: fewer gives no useful percentile; more takes minutes.
+MIN_PATHS, MAX_PATHS = 100, 200_000
 #: Provenance groups of the inputs table, in the order shown.
 GROUP_ORDER = ("cited", "derived", "data", "assumption", "protocol")
 _RUN_KEYS = ("scenario.paths",)
@@ -99,7 +103,8 @@ class AppState:
         """The state a URL query describes (see :meth:`query`); ``default`` file when none.
 
         A ``paths`` that is not a positive whole number falls back to
-        :data:`DEFAULT_PATHS`; overrides are checked when the state is loaded.
+        :data:`DEFAULT_PATHS`, and one outside :data:`MIN_PATHS`..:data:`MAX_PATHS`
+        is clamped to them; overrides are checked when the state is loaded.
         """
 
         def values(name: str) -> list[str]:
@@ -111,7 +116,7 @@ class AppState:
             paths = int((values("paths") or [str(DEFAULT_PATHS)])[0])
         except ValueError:
             paths = DEFAULT_PATHS
-        state = cls(file, (), paths if paths > 0 else DEFAULT_PATHS)
+        state = cls(file, (), min(max(paths, MIN_PATHS), MAX_PATHS))
         for text in values("set"):
             if "=" in text:
                 key, value = text.split("=", 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -167,9 +168,20 @@ def spread(low: float | None, high: float | None, unit: str = "") -> str:
     return f"{fmt(low, unit)} .. {fmt(high, unit)}"
 
 
+def _strict(data: Any) -> Any:
+    """``data`` with NaN and infinities as ``None``: strict JSON has no such numbers."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_strict(v) for v in data]
+    return data
+
+
 def emit_json(data: Any) -> None:
-    """Write ``data`` as indented JSON to standard output (dates and paths as strings)."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Write ``data`` as indented strict JSON to standard output (NaN as null; dates as text)."""
+    sys.stdout.write(json.dumps(_strict(data), indent=2, default=str, allow_nan=False) + "\n")
 
 
 def check_backend(backend: str | None, address: str | None) -> str:

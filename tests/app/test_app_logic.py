@@ -10,7 +10,15 @@ from typer.testing import CliRunner
 
 from cli import app as cli_app
 from simulator.app import runs
-from simulator.app.session import AppState, check_edit, choices, input_rows, load_state
+from simulator.app.session import (
+    MAX_PATHS,
+    MIN_PATHS,
+    AppState,
+    check_edit,
+    choices,
+    input_rows,
+    load_state,
+)
 from simulator.inputs.scenario import load_scenario
 from simulator.results.simulate import simulate
 
@@ -36,6 +44,9 @@ def test_the_url_reopens_the_same_state() -> None:
     # no query: the default file; a bad paths value: the default paths
     assert AppState.from_query({}, BASE) == AppState(BASE)
     assert AppState.from_query({"paths": "lots"}, BASE).paths == AppState(BASE).paths
+    # paths outside the field's bounds are clamped (the page broke on ?paths=50)
+    assert AppState.from_query({"paths": "50"}, BASE).paths == MIN_PATHS
+    assert AppState.from_query({"paths": "300000"}, BASE).paths == MAX_PATHS
 
 
 @pytest.mark.parametrize(

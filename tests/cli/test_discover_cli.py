@@ -105,3 +105,19 @@ def test_cart_as_json(tmp_path: Path) -> None:
     assert limits["key"].endswith("electricity_usd_per_kwh")
     assert limits["full_low"] == 0.02 and limits["full_high"] == 0.12
     assert "leaves.csv" in data["files"] and "trajectory.csv" not in data["files"]
+
+
+def test_cart_with_fewer_than_twenty_samples(tmp_path: Path) -> None:
+    # EMA's CART asks scikit-learn for leaves of int(0.05 n) = 0 samples below n = 20
+    path = write_scenario(tmp_path, RANGED)
+    args = [str(path), "--metric", "plant.margin_usd", "--below", "1e6", "--method", "cart"]
+    code, text = _run([*args, "--samples", "12", "--paths", "4", "--out", str(tmp_path / "o")])
+    assert code == 0, text
+    assert "Leaf" in text and "coverage" in text
+
+
+def test_json_has_no_nan(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli.common import emit_json
+
+    emit_json({"a": float("nan"), "b": [1.5, float("inf")], "c": {"d": -float("inf")}})
+    assert json.loads(capsys.readouterr().out) == {"a": None, "b": [1.5, None], "c": {"d": None}}

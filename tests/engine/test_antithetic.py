@@ -41,6 +41,8 @@ def test_mirrored_pairs_and_the_prefix_property() -> None:
 
 
 def test_the_price_paths_come_in_mirrored_pairs() -> None:
+    # gbm: log price = log S0 + drift t + sigma W_t, so mirrored W give constant pair sums
+    assert load_scenario(BASE).model.market.price.model == "gbm"
     result = _run([ANTI, "scenario.paths=64"])
     paths = result.paths  # (variables, dates, paths)
     price = paths[result.variables.index(("market", "price_usd"))]
@@ -51,15 +53,22 @@ def test_the_price_paths_come_in_mirrored_pairs() -> None:
     assert np.ptp(logs[-1]) > 1.0  # the paths themselves do differ
 
 
-def test_unbiased_against_plain_monte_carlo() -> None:
+@pytest.fixture(scope="module")
+def summaries() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Plain and antithetic summaries of the same 4,000 paths' scenario, seed and horizon."""
+    plain = _run(["scenario.paths=4000"]).summary.set_index(["entity", "metric"])
+    anti = _run([ANTI, "scenario.paths=4000"]).summary.set_index(["entity", "metric"])
+    return plain, anti
+
+
+def test_unbiased_against_plain_monte_carlo(summaries: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Each key estimate within 4 combined standard errors of plain Monte Carlo.
 
     Both runs have 4,000 paths and the same seed, but different draws; their
     errors are independent, so the difference has sd sqrt(se_a^2 + se_b^2).
     A median error below one rank is floored at one rank (see path_stats).
     """
-    plain = _run(["scenario.paths=4000"]).summary.set_index(["entity", "metric"])
-    anti = _run([ANTI, "scenario.paths=4000"]).summary.set_index(["entity", "metric"])
+    plain, anti = summaries
     checked = 0
     for key in [
         ("el_salvador", "value_usd"),
@@ -80,9 +89,10 @@ def test_unbiased_against_plain_monte_carlo() -> None:
     assert checked == 11
 
 
-def test_pairs_reduce_the_error_of_the_mean_at_equal_paths() -> None:
-    plain = _run(["scenario.paths=4000"]).summary.set_index(["entity", "metric"])
-    anti = _run([ANTI, "scenario.paths=4000"]).summary.set_index(["entity", "metric"])
+def test_pairs_reduce_the_error_of_the_mean_at_equal_paths(
+    summaries: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    plain, anti = summaries
     for key in [("pakistan", "margin_usd"), ("el_salvador", "value_usd")]:
         assert anti.loc[key, "mean_se"] < plain.loc[key, "mean_se"]
 
@@ -154,3 +164,13 @@ def test_p_beats_is_paired_when_either_run_is() -> None:
     better = (b > a).astype(float)
     paired = path_stats(better, (), probability=True, pairs=True).mean_se
     assert beats_se(plain, anti, ref) == pytest.approx(paired)
+    # the other way round, and over the common first paths when the counts differ
+    worse = (a > b).astype(float)
+    assert beats_se(anti, plain, ref) == pytest.approx(
+        path_stats(worse, (), probability=True, pairs=True).mean_se
+    )
+    short = _run([ANTI, "scenario.paths=301"])
+    c = short.path_metrics["pakistan.margin_usd"].to_numpy()
+    assert beats_se(plain, short, ref) == pytest.approx(
+        path_stats((c > a[:301]).astype(float), (), probability=True, pairs=True).mean_se
+    )
