@@ -19,7 +19,6 @@ a test: it prints, it does not assert.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import time
@@ -29,12 +28,6 @@ from simulator.app.session import AppState, check_edit, load_state
 
 TARIFF = "mining.pakistan.electricity_usd_per_kwh"
 SHOWN = ("price", "reserve_el_salvador", "mining_pakistan")
-
-
-def _png(fig: object) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)  # type: ignore[attr-defined]
-    return buffer.getvalue()
 
 
 def _one_change(state: AppState, value: float) -> dict[str, float]:
@@ -50,7 +43,7 @@ def _one_change(state: AppState, value: float) -> dict[str, float]:
     t3 = time.perf_counter()
     makers = runs.figure_makers(result)
     for name in SHOWN:
-        _png(makers[name]())
+        runs.png(makers[name]())
     t4 = time.perf_counter()
     times["check and load"] = t1 - t0
     times["run"] = t2 - t1

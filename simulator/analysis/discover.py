@@ -7,7 +7,8 @@
    from the scenario's seed) scaled to its low..high; integer inputs are
    rounded. ``vary`` restricts the set. Each sample is one variant run with
    the scenario's seed (common random numbers: the same market draws
-   wherever the market inputs are equal), all in one batch on any backend.
+   wherever the market inputs are equal), on any backend, in chunks that
+   keep one number per run (:func:`simulator.analysis.batch_values.run_values`).
 2. **Outcome.** The chosen statistic (default the median) of the metric per
    sample; a sample is *bad* when it is below (or above) the threshold.
 3. **Discover.** PRIM or CART (:mod:`simulator.analysis.discover_boxes`)
@@ -304,7 +305,7 @@ def run_discover(
     address: str | None = None,
     progress: Progress = None,
 ) -> Discovery:
-    """Run every sample in one batch, mark the bad ones and find the box (PRIM or CART).
+    """Run every sample (in chunks), mark the bad ones and find the box (PRIM or CART).
 
     Raises
     ------

@@ -286,7 +286,7 @@ def run_robust(
     address: str | None = None,
     progress: Progress = None,
 ) -> Robustness:
-    """Run every (sample, policy) in one batch and score the regrets.
+    """Run every (sample, policy) (in chunks) and score the regrets.
 
     Raises
     ------

@@ -13,7 +13,6 @@ runs the model.
 
 from __future__ import annotations
 
-import io
 import sys
 import threading
 from collections import OrderedDict
@@ -75,12 +74,6 @@ def _scenario(state: AppState) -> Any:
     return _cached("scenario", _key(state), lambda: load_state(state))
 
 
-def _png(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
-
-
 def _run(state: AppState, bar: Any) -> dict[str, Any]:
     scenario = _scenario(state)
     total = scenario.model.scenario.paths
@@ -112,7 +105,7 @@ def _figure_pngs(entry: dict[str, Any], names: list[str]) -> dict[str, bytes]:
     pngs: dict[str, bytes] = entry["png"]
     for name in names:
         if name not in pngs:
-            pngs[name] = _png(makers[name]())
+            pngs[name] = runs.png(makers[name]())
     return {name: pngs[name] for name in names}
 
 
@@ -302,7 +295,7 @@ def _compare(state: AppState) -> None:
     st.markdown(f"**Inputs that differ ({len(comparison.inputs_diff)})**")
     st.dataframe(comparison.inputs_diff, hide_index=True, width="stretch")
     for name, fig in runs.comparison_figures(comparison).items():
-        st.image(_png(fig), caption=name, width="stretch")
+        st.image(runs.png(fig), caption=name, width="stretch")
 
 
 def _files(state: AppState) -> None:

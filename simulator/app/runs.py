@@ -31,13 +31,14 @@ from simulator.viz.figures import figures_for_comparison, result_figure_makers
 from simulator.viz.ledger_inputs import input_text, ledger_operations
 from simulator.viz.report import REPORT_METRICS, build_report
 from simulator.viz.report_compare import comparison_cells
-from simulator.viz.report_html import error_note, summary_cells
+from simulator.viz.report_html import error_note, figure_png, summary_cells
 
 __all__ = [
     "comparison_frame",
     "compare_two",
     "figure_makers",
     "figures",
+    "png",
     "report_html",
     "result_zip",
     "run",
@@ -45,6 +46,8 @@ __all__ = [
     "summary_frames",
 ]
 
+#: Resolution of the page's figures [dots per inch]: a 10-inch figure fills the column.
+APP_DPI = 90
 #: Note an edited value carries in a downloaded scenario file.
 EDIT_NOTE = "set in btcsim app"
 
@@ -90,6 +93,11 @@ def summary_note(result: Result) -> str:
 def figure_makers(result: Result) -> dict[str, Callable[[], Figure]]:
     """The run's figures as ``btcsim run --plot`` writes them, each drawn when called."""
     return result_figure_makers(result)
+
+
+def png(fig: Figure) -> bytes:
+    """A figure as PNG at :data:`APP_DPI`, the size the page shows it at."""
+    return figure_png(fig, APP_DPI)
 
 
 def figures(result: Result) -> dict[str, Figure]:

@@ -30,6 +30,7 @@ __all__ = [
     "error_note",
     "escape",
     "figure_data_uri",
+    "figure_png",
     "figures_html",
     "html_table",
     "is_missing",
@@ -119,13 +120,18 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def figure_data_uri(fig: Figure, dpi: int = DPI) -> str:
-    """Render a figure to a ``data:image/png;base64,...`` URI."""
+def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """Render a figure to PNG bytes at ``dpi`` [dots per inch]."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def figure_data_uri(fig: Figure, dpi: int = DPI) -> str:
+    """Render a figure to a ``data:image/png;base64,...`` URI."""
+    return "data:image/png;base64," + base64.b64encode(figure_png(fig, dpi)).decode("ascii")
 
 
 def figures_html(figures: dict[str, Figure]) -> str:
