@@ -45,6 +45,7 @@ task) gives a :class:`VariantError` in its place; the others still run.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -53,18 +54,25 @@ from concurrent.futures import (
     Future,
     wait,
 )
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic
 
 import numpy as np
 
 from simulator.engine import plan as engine
 from simulator.engine.memory import check_memory, paths_array
-from simulator.engine.outcome import Finished, P, Packager, TaskError, VariantError, one_line
+from simulator.engine.outcome import Finished, P, Packager, VariantError, one_line
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.engine.pools import DASK_MISSING, Pool, open_pool
+from simulator.engine.stream import StreamState
+from simulator.engine.stream_tasks import (
+    start_stream,
+    stream_blocks,
+    stream_blocks_task,
+    streams,
+)
+from simulator.engine.tasks import blocks_task, compute_blocks, variant_task
 from simulator.inputs.scenario import ResolvedScenario
-from simulator.inputs.schema import Scenario
 
 __all__ = [
     "BACKENDS",
@@ -99,67 +107,6 @@ def default_backend() -> str:
     return value
 
 
-def _run_variant(
-    name: str, model: Scenario, plan: Plan, keep_paths: bool, package: Packager[P]
-) -> tuple[P, int]:
-    n_paths = model.scenario.paths
-    out = paths_array(len(plan.variables), len(plan.out_days), n_paths)
-    final = np.empty((len(plan.finals), n_paths))
-    for block in range(engine.n_blocks(n_paths)):
-        span = engine.block_slice(n_paths, block)
-        out[:, :, span], final[:, span] = engine.compute_block(model, plan, block)
-    return package(name, model, plan, out, final, keep_paths, 1), n_paths
-
-
-# --------------------------------------------------------------- worker side
-def _blocks_task(
-    model: Scenario, file: str, freq: str | None, first: int, stop: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Worker task: blocks ``first .. stop - 1`` of one variant -> ``(out, final)``, paths joined.
-
-    The task plans the variant itself (plans can read history files), once
-    for its run of blocks, so a worker keeps no state between tasks.
-    """
-    try:
-        plan = engine.plan(model, file, freq)
-        parts = [engine.compute_block(model, plan, b) for b in range(first, stop)]
-    except Exception as exc:
-        raise TaskError(one_line(exc)) from None
-    return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
-        [f for _, f in parts], axis=1
-    )
-
-
-def _compute_blocks(
-    model: Scenario, plan: Plan, first: int, stop: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """In-process task: blocks ``first .. stop - 1`` with the parent's plan."""
-    parts = [engine.compute_block(model, plan, b) for b in range(first, stop)]
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
-        [f for _, f in parts], axis=1
-    )
-
-
-def _variant_task(
-    index: int,
-    model: Scenario,
-    file: str,
-    freq: str | None,
-    name: str,
-    keep_paths: bool,
-    package: Packager[P],
-) -> tuple[int, P, int]:
-    """Worker task: every block of one variant, packaged -> ``(variant, packed, paths)``."""
-    try:
-        plan = engine.plan(model, file, freq)
-        packed, n = _run_variant(name, model, plan, keep_paths, package)
-    except Exception as exc:
-        raise TaskError(one_line(exc)) from None
-    return index, packed, n
-
-
 # --------------------------------------------------------------------- driver
 @dataclass
 class _Run(Generic[P]):
@@ -173,6 +120,8 @@ class _Run(Generic[P]):
     keep_paths: bool
     progress: Callable[[int], None] | None
     meta: dict[str, Any]
+    #: Streamed variants: their state, the lock in-process tasks bin under, blocks left.
+    streamed: dict[int, tuple[StreamState, threading.Lock, list[int]]] = field(default_factory=dict)
 
     def finish(self, index: int, packed: P) -> None:
         extra = {**self.meta, "seconds": round(time.perf_counter() - self.meta["began"], 3)}
@@ -192,7 +141,7 @@ class _Run(Generic[P]):
         for i in self.plans:
             s = self.scenarios[i]
             future = pool.executor.submit(
-                _variant_task, i, s.model, s.path, self.freq, s.name, self.keep_paths, self.package
+                variant_task, i, s.model, s.path, self.freq, s.name, self.keep_paths, self.package
             )
             pending[future] = i
         while pending:
@@ -219,14 +168,19 @@ class _Run(Generic[P]):
         queue: deque[tuple[int, int, int]] = deque()
         for i in self.plans:
             blocks = engine.n_blocks(self.scenarios[i].model.scenario.paths)
-            size = -(-blocks // (4 * pool.workers)) if pool.remote else 1
-            queue.extend((i, b, min(b + size, blocks)) for b in range(0, blocks, size))
+            begin = self._start_stream(i)
+            if begin is None or begin == blocks:
+                continue
+            size = -(-(blocks - begin) // (4 * pool.workers)) if pool.remote else 1
+            queue.extend((i, b, min(b + size, blocks)) for b in range(begin, blocks, size))
         task_bytes = max(
             (len(p.variables) * len(p.out_days) * 4 + len(p.finals) * 8) * BLOCK_PATHS
             for p in self.plans.values()
         ) * max(stop - first for _, first, stop in queue)
         window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // task_bytes)
         window = min(window, 256)
+        if self.streamed and pool.remote:  # each remote task returns a whole binned state
+            window = min(window, 2 * pool.workers)
         pending: dict[Future[Any], tuple[int, int, int]] = {}
         buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         while queue or pending:
@@ -242,18 +196,51 @@ class _Run(Generic[P]):
                 if self.outcome[i] is not None:  # the variant failed already
                     continue
                 try:
-                    out_b, final_b = future.result()
+                    got = future.result()
                 except Exception as exc:
                     self.fail(i, exc)
                     buffers.pop(i, None)
                     continue
-                self._assemble(i, first, stop, out_b, final_b, buffers)
+                if i in self.streamed:
+                    self._merge(i, first, stop, got)
+                else:
+                    self._assemble(i, first, stop, got[0], got[1], buffers)
+
+    def _start_stream(self, i: int) -> int | None:
+        """First block left to queue: 0, or 1 for a streamed variant (block 0 runs here).
+
+        None when the variant is already finished or failed.
+        """
+        model, plan = self.scenarios[i].model, self.plans[i]
+        if not streams(model, plan):
+            return 0
+        try:
+            state = start_stream(model, plan)
+        except Exception as exc:
+            self.fail(i, exc)
+            return None
+        self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
+        first = engine.block_slice(model.scenario.paths, 0)
+        self.tick(first.stop - first.start)
+        if engine.n_blocks(model.scenario.paths) == 1:
+            self._package(i, state, state.final)
+            return None
+        return 1
 
     def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int) -> Future[Any]:
         s = self.scenarios[i]
+        if i in self.streamed:
+            state, lock, _ = self.streamed[i]
+            if pool.remote:
+                return pool.executor.submit(
+                    stream_blocks_task, s.model, s.path, self.freq, state.bins, first, stop
+                )
+            return pool.executor.submit(
+                stream_blocks, s.model, self.plans[i], state, lock, first, stop
+            )
         if pool.remote:
-            return pool.executor.submit(_blocks_task, s.model, s.path, self.freq, first, stop)
-        return pool.executor.submit(_compute_blocks, s.model, self.plans[i], first, stop)
+            return pool.executor.submit(blocks_task, s.model, s.path, self.freq, first, stop)
+        return pool.executor.submit(compute_blocks, s.model, self.plans[i], first, stop)
 
     def _assemble(
         self,
@@ -278,15 +265,32 @@ class _Run(Generic[P]):
         self.tick(span.stop - span.start)
         if left[0] == 0:
             del buffers[i]
-            try:
-                threads = 2 if self.meta["backend"] == "threads" else 1
-                packed = self.package(
-                    self.scenarios[i].name, model, plan, out, final, self.keep_paths, threads
-                )
-            except Exception as exc:
-                self.fail(i, exc)
-            else:
-                self.finish(i, packed)
+            self._package(i, out, final)
+
+    def _merge(self, i: int, first: int, stop: int, part: StreamState | None) -> None:
+        """A streamed variant's task finished: merge a remote task's state, package at the end."""
+        state, _, left = self.streamed[i]
+        if part is not None:
+            state.merge(part)
+        n_paths = self.scenarios[i].model.scenario.paths
+        begin, end = engine.block_slice(n_paths, first), engine.block_slice(n_paths, stop - 1)
+        self.tick(end.stop - begin.start)
+        left[0] -= stop - first
+        if left[0] == 0:
+            del self.streamed[i]
+            self._package(i, state, state.final)
+
+    def _package(self, i: int, recorded: np.ndarray | StreamState, final: np.ndarray) -> None:
+        model, plan = self.scenarios[i].model, self.plans[i]
+        try:
+            threads = 2 if self.meta["backend"] == "threads" else 1
+            packed = self.package(
+                self.scenarios[i].name, model, plan, recorded, final, self.keep_paths, threads
+            )
+        except Exception as exc:
+            self.fail(i, exc)
+        else:
+            self.finish(i, packed)
 
 
 def run_many(
@@ -371,6 +375,7 @@ def run_many(
                     len(p.out_days),
                     len(p.finals),
                     scenarios[i].model.scenario.paths,
+                    streams(scenarios[i].model, p),
                 )
                 for i, p in plans.items()
             ],

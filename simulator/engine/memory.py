@@ -6,6 +6,11 @@ daily and monthly output): the peak above the loaded program is at most about
 paths, which the percentiles and per-path metrics read in place) plus about
 200 MB for the compiled kernel and per-block state. :func:`estimate_bytes`
 takes 1.4 times the array, plus the horizon finals, plus 256 MiB.
+
+A streamed run (:mod:`simulator.engine.stream`) holds no such array: its
+estimate is the binned state, the per-path last day and finals, twice the
+finals again for the per-path metrics the summary builds from them, and the
+same 256 MiB.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from simulator.engine.stream import state_bytes
 from simulator.inputs.errors import InputError
 
 __all__ = [
@@ -37,7 +43,9 @@ class RunTooLargeError(InputError, MemoryError):
     """A run that would need more memory than the machine has, refused before it starts."""
 
 
-def estimate_bytes(series: int, out_days: int, finals: int, paths: int) -> int:
+def estimate_bytes(
+    series: int, out_days: int, finals: int, paths: int, streamed: bool = False
+) -> int:
     """Peak memory of one variant's run [bytes].
 
     Parameters
@@ -50,7 +58,12 @@ def estimate_bytes(series: int, out_days: int, finals: int, paths: int) -> int:
         Horizon values kept per path.
     paths : int
         Monte Carlo paths.
+    streamed : bool
+        The run streams its percentiles instead of holding every path.
     """
+    if streamed:
+        rows = series * out_days
+        return state_bytes(rows, series, finals, paths) + 2 * finals * paths * 8 + FIXED_BYTES
     recorded = series * out_days * paths * 4
     return int(PATHS_FACTOR * recorded) + finals * paths * 8 + FIXED_BYTES
 
@@ -75,14 +88,16 @@ def _gib(n: float) -> str:
 
 
 def check_memory(
-    runs: Sequence[tuple[str, int, int, int, int]], at_once: int, available: int | None = None
+    runs: Sequence[tuple[str, int, int, int, int, bool]],
+    at_once: int,
+    available: int | None = None,
 ) -> int:
     """Refuse, before allocating, a batch whose runs would not fit in memory.
 
     Parameters
     ----------
-    runs : sequence of (name, series, out_days, finals, paths)
-        Each variant's sizes.
+    runs : sequence of (name, series, out_days, finals, paths, streamed)
+        Each variant's sizes, and whether it streams its percentiles.
     at_once : int
         How many variants are held in memory at the same time.
     available : int, optional
@@ -104,13 +119,14 @@ def check_memory(
     have = available_bytes() if available is None else available
     if have is None or need <= have:
         return need
-    _, (name, series, out_days, _, paths) = top[0]
+    _, (name, series, out_days, _, paths, _) = top[0]
     several = f" ({len(top)} variants at once)" if len(top) > 1 else ""
     raise RunTooLargeError(
         f"{name}: this run needs about {_gib(need)} of memory{several} "
         f"({paths:,} paths x {out_days:,} output days x {series} series), more than the "
-        f"{_gib(have)} available; use fewer --paths, or coarser output (--freq W or M "
-        "where the command has it, else --set scenario.freq=M)"
+        f"{_gib(have)} available; use fewer --paths, coarser output (--freq W or M "
+        "where the command has it, else --set scenario.freq=M), or streamed percentiles "
+        "(--set scenario.percentiles=streamed)"
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import numpy as np
 
 from simulator.engine.plan import Plan
+from simulator.engine.stream import StreamState
 from simulator.inputs.errors import ScenarioError
 from simulator.inputs.schema import Scenario
 
@@ -50,8 +51,10 @@ class Packager(Protocol[P_co]):
     """Reduces a variant's assembled paths to what the caller keeps (picklable, module-level).
 
     Called as ``package(name, model, plan, out, final, keep_paths, threads)``
-    with ``out (V, n_out, paths)`` float32 and ``final (F, paths)`` float64; it
-    runs in the parent process or, for whole-variant tasks, in a worker.
+    with ``out (V, n_out, paths)`` float32, or for a streamed run its
+    :class:`~simulator.engine.stream.StreamState`, and ``final (F, paths)``
+    float64; it runs in the parent process or, for whole-variant tasks, in a
+    worker.
     """
 
     def __call__(
@@ -59,7 +62,7 @@ class Packager(Protocol[P_co]):
         name: str,
         model: Scenario,
         plan: Plan,
-        out: np.ndarray,
+        out: np.ndarray | StreamState,
         final: np.ndarray,
         keep_paths: bool,
         threads: int,

@@ -70,13 +70,14 @@ __all__ = [
     "protocol_inputs",
 ]
 
-#: Not inputs of the model: labels, and the Monte Carlo method (antithetic pairs change
-#: how precisely the same quantities are estimated, not what is assumed).
+#: Not inputs of the model: labels, and the Monte Carlo method (antithetic pairs and
+#: streamed percentiles change how the same quantities are estimated, not what is assumed).
 _SKIP_INPUTS = {
     "scenario.name",
     "scenario.description",
     "scenario.question",
     "scenario.variance_reduction",
+    "scenario.percentiles",
 }
 
 

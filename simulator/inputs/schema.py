@@ -109,6 +109,14 @@ class Meta(StrictModel):
         "price, network and exchange-rate shocks are mirror images; gbm, t and powerlaw "
         "prices, or none random; not jump or bootstrap)",
     )
+    percentiles: Literal["auto", "exact", "streamed"] = Field(
+        "auto",
+        description="how the percentile bands are computed: exact (every recorded path held in "
+        "memory), streamed (path blocks binned into 16,384 buckets per series and output day: "
+        "within one bucket of the exact value, memory independent of the paths; the summary "
+        "stays exact), or auto = exact while the recorded paths take at most 1 GiB (about "
+        "100,000 baseline paths at monthly output), else streamed",
+    )
     benchmark_usd: float | None = physical(
         None,
         gt=0,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simulator.engine.stream import StreamState
 from simulator.results.outputs import IfExists, publish_folder
 from simulator.results.stats import defined_share, path_stats, percentiles_and_mean
 
@@ -49,24 +50,40 @@ def percentile_frame(
     scenario: str,
     variables: list[tuple[str, str]],
     dates: pd.DatetimeIndex,
-    out: np.ndarray,
+    out: np.ndarray | StreamState,
     threads: int = 1,
 ) -> pd.DataFrame:
-    """Tidy percentile frame from recorded paths ``out (V, n_out, n_paths)``.
+    """Tidy percentile frame from recorded paths ``out (V, n_out, n_paths)`` or a streamed run.
 
     ``threads`` > 1 spreads the variables over threads (numpy's sort releases
-    the GIL); the result does not depend on it.
+    the GIL); the result does not depend on it. A
+    :class:`~simulator.engine.stream.StreamState` gives its binned
+    percentiles (:mod:`simulator.engine.stream`), exact means and shares.
     """
+    if isinstance(out, StreamState):
+        pct_all, mean_all, share_all = out.percentiles(PERCENTILES), out.mean(), out.defined_share()
+        stats = [(pct_all[v], mean_all[v], share_all[v]) for v in range(len(variables))]
+        return _tidy(scenario, variables, dates, stats)
+    paths = out
 
     def one(v: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        pct, mean = percentiles_and_mean(out[v], PERCENTILES, axis=1)
-        return pct, mean, defined_share(out[v], axis=1)
+        pct, mean = percentiles_and_mean(paths[v], PERCENTILES, axis=1)
+        return pct, mean, defined_share(paths[v], axis=1)
 
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             stats = list(pool.map(one, range(len(variables))))
     else:
         stats = [one(v) for v in range(len(variables))]
+    return _tidy(scenario, variables, dates, stats)
+
+
+def _tidy(
+    scenario: str,
+    variables: list[tuple[str, str]],
+    dates: pd.DatetimeIndex,
+    stats: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
     frames = []
     for (entity, variable), (pct, mean, share) in zip(variables, stats, strict=True):
         frame = pd.DataFrame({f"p{q}": pct[i] for i, q in enumerate(PERCENTILES)})

@@ -18,6 +18,7 @@ import pandas as pd
 
 from simulator.engine.backends import Finished, VariantError, run_many
 from simulator.engine.plan import BLOCK_PATHS, Plan
+from simulator.engine.stream import BUCKETS, StreamState
 from simulator.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from simulator.inputs.schema import Scenario
 from simulator.results.ledger import with_emissions
@@ -39,13 +40,14 @@ class Packed:
     end_date: str
     days: int
     freq: str
+    percentile_method: str = "exact"
 
 
 def package(
     name: str,
     model: Scenario,
     plan: Plan,
-    out: np.ndarray,
+    out: np.ndarray | StreamState,
     final: np.ndarray,
     keep_paths: bool,
     threads: int = 1,
@@ -54,9 +56,12 @@ def package(
 
     ``threads``: threads for the percentiles (2 for the ``threads`` backend,
     1 elsewhere so ``serial`` really is one thread and process workers do not
-    oversubscribe the cores).
+    oversubscribe the cores). A streamed run (``out`` a
+    :class:`~simulator.engine.stream.StreamState`) keeps no paths, whatever
+    ``keep_paths`` says: it never held them.
     """
-    summary, path_metrics = summary_and_path_metrics(name, model, plan, out, final)
+    last = out.last if isinstance(out, StreamState) else out[:, -1]
+    summary, path_metrics = summary_and_path_metrics(name, model, plan, last, final)
     return Packed(
         percentiles=with_emissions(
             model,
@@ -64,11 +69,14 @@ def package(
         ),
         summary=summary,
         path_metrics=path_metrics,
-        paths=out if keep_paths else None,
+        paths=out if keep_paths and not isinstance(out, StreamState) else None,
         variables=plan.variables,
         end_date=plan.dates[-1].date().isoformat(),
         days=plan.n_days,
         freq=plan.freq,
+        percentile_method=f"streamed ({BUCKETS:,} bins per series and output day)"
+        if isinstance(out, StreamState)
+        else "exact",
     )
 
 
@@ -87,6 +95,7 @@ def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]
             "seed": model.scenario.seed,
             "paths": model.scenario.paths,
             "variance_reduction": model.scenario.variance_reduction,
+            "percentiles": packed.percentile_method,
             "block_paths": BLOCK_PATHS,
             "start_date": model.scenario.start_date.isoformat(),
             "end_date": packed.end_date,

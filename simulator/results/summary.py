@@ -6,7 +6,7 @@ in the registry's order (a metric with a
 :attr:`~simulator.results.metrics.Metric.needs` only where the entity meets
 it); the mining ledger is :mod:`simulator.results.ledger`'s. Every value is
 float64 from the kernel's per-path finals
-(the recorded float32 paths are used only for the market's last day).
+(of the recorded float32 paths only each series' last day is used, for the market).
 Statistics are over all paths: a metric undefined on some paths (a cost per
 BTC where nothing was mined) keeps them, ranked as ``inf``, and the summary's
 ``defined_share`` says on how many it is defined
@@ -32,9 +32,12 @@ __all__ = ["summary_and_path_metrics"]
 
 
 def summary_and_path_metrics(
-    name: str, model: Scenario, plan: Plan, out: np.ndarray, final: np.ndarray
+    name: str, model: Scenario, plan: Plan, last: np.ndarray, final: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summary frame and the per-path horizon value of every metric.
+
+    ``last (V, paths)`` is each recorded series on the last output day and
+    ``final (F, paths)`` the kernel's horizon finals.
 
     Returns
     -------
@@ -51,7 +54,7 @@ def summary_and_path_metrics(
     n_mining = len(model.mining) * len(MINING_FINALS)
     fm = {key: final[i] for i, key in enumerate(plan.finals[:n_mining])}
     fr = {key: final[n_mining + i] for i, key in enumerate(plan.finals[n_mining:])}
-    v = {key: out[i, -1] for i, key in enumerate(plan.variables)}
+    v = {key: last[i] for i, key in enumerate(plan.variables)}
     years = plan.n_days / 365.25
     pairs = model.scenario.variance_reduction == "antithetic"
     rows: list[dict[str, Any]] = []
