@@ -187,6 +187,13 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         f"(btcsim explain {result.meta['file']}).",
         markup=False,
     )
+    if str(result.meta.get("percentiles", "exact")).startswith("streamed"):
+        out.print(
+            "percentiles.csv is streamed: each band within one bin of the exact value "
+            "(typically 0.03 %, at most about 0.2 %); the summary above is exact "
+            "(scenario.percentiles).",
+            markup=False,
+        )
     out.print(
         f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json"
         + (", *.png" if plot else "")

@@ -176,11 +176,11 @@ class _Run(Generic[P]):
         task_bytes = max(
             (len(p.variables) * len(p.out_days) * 4 + len(p.finals) * 8) * BLOCK_PATHS
             for p in self.plans.values()
-        ) * max(stop - first for _, first, stop in queue)
+        ) * max((stop - first for _, first, stop in queue), default=1)
         window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // task_bytes)
         window = min(window, 256)
         if self.streamed and pool.remote:  # each remote task returns a whole binned state
-            window = min(window, 2 * pool.workers)
+            window = min(window, pool.workers)
         pending: dict[Future[Any], tuple[int, int, int]] = {}
         buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         while queue or pending:
@@ -366,7 +366,11 @@ def run_many(
             outcome[i] = VariantError(i, scenario.name, one_line(exc), exc)
     if plans:
         remote = name in ("processes", "dask")
-        at_once = min(len(plans), (workers or os.cpu_count() or 1) if remote else 2)
+        n_workers = (workers or os.cpu_count() or 1) if remote else 2
+        at_once = min(len(plans), n_workers)
+        # a streamed variant's binned states: its own, and on process backends one being
+        # built in each worker and one returned to this process per worker (the window)
+        states = 1 + 2 * n_workers if remote else 1
         check_memory(
             [
                 (
@@ -375,7 +379,7 @@ def run_many(
                     len(p.out_days),
                     len(p.finals),
                     scenarios[i].model.scenario.paths,
-                    streams(scenarios[i].model, p),
+                    states if streams(scenarios[i].model, p) else 0,
                 )
                 for i, p in plans.items()
             ],

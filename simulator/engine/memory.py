@@ -7,10 +7,14 @@ paths, which the percentiles and per-path metrics read in place) plus about
 200 MB for the compiled kernel and per-block state. :func:`estimate_bytes`
 takes 1.4 times the array, plus the horizon finals, plus 256 MiB.
 
-A streamed run (:mod:`simulator.engine.stream`) holds no such array: its
-estimate is the binned state, the per-path last day and finals, twice the
-finals again for the per-path metrics the summary builds from them, and the
-same 256 MiB.
+A streamed run (:mod:`simulator.engine.stream`) holds no such array. Its
+estimate is each binned state held at once (the run's own, and on process
+backends those being built and returned), plus 1.4 times the per-path part:
+the last recorded day, the finals, and twice the finals again for the
+per-path metrics the summary builds from them; plus the same 256 MiB.
+Measured on the baseline at monthly output, 100,000 to 1,000,000 paths, the
+per-path part grows by 1,078 bytes a path against 852 estimated before the
+1.4 (``benchmarks/bench_memory.py``).
 """
 
 from __future__ import annotations
@@ -43,9 +47,7 @@ class RunTooLargeError(InputError, MemoryError):
     """A run that would need more memory than the machine has, refused before it starts."""
 
 
-def estimate_bytes(
-    series: int, out_days: int, finals: int, paths: int, streamed: bool = False
-) -> int:
+def estimate_bytes(series: int, out_days: int, finals: int, paths: int, states: int = 0) -> int:
     """Peak memory of one variant's run [bytes].
 
     Parameters
@@ -58,12 +60,14 @@ def estimate_bytes(
         Horizon values kept per path.
     paths : int
         Monte Carlo paths.
-    streamed : bool
-        The run streams its percentiles instead of holding every path.
+    states : int
+        0 for a run that holds every path; for a streamed run, how many
+        binned states it holds at once (1 in this process).
     """
-    if streamed:
-        rows = series * out_days
-        return state_bytes(rows, series, finals, paths) + 2 * finals * paths * 8 + FIXED_BYTES
+    if states:
+        per_path = series * 4 + 3 * finals * 8
+        binned = state_bytes(series * out_days, 0, 0, 0)
+        return states * binned + int(PATHS_FACTOR * per_path * paths) + FIXED_BYTES
     recorded = series * out_days * paths * 4
     return int(PATHS_FACTOR * recorded) + finals * paths * 8 + FIXED_BYTES
 
@@ -88,7 +92,7 @@ def _gib(n: float) -> str:
 
 
 def check_memory(
-    runs: Sequence[tuple[str, int, int, int, int, bool]],
+    runs: Sequence[tuple[str, int, int, int, int, int]],
     at_once: int,
     available: int | None = None,
 ) -> int:
@@ -96,8 +100,9 @@ def check_memory(
 
     Parameters
     ----------
-    runs : sequence of (name, series, out_days, finals, paths, streamed)
-        Each variant's sizes, and whether it streams its percentiles.
+    runs : sequence of (name, series, out_days, finals, paths, states)
+        Each variant's sizes, and for a streamed one the binned states it
+        holds at once (0 if it holds its paths; see :func:`estimate_bytes`).
     at_once : int
         How many variants are held in memory at the same time.
     available : int, optional
@@ -119,14 +124,14 @@ def check_memory(
     have = available_bytes() if available is None else available
     if have is None or need <= have:
         return need
-    _, (name, series, out_days, _, paths, _) = top[0]
+    _, (name, series, out_days, _, paths, streamed) = top[0]
     several = f" ({len(top)} variants at once)" if len(top) > 1 else ""
     raise RunTooLargeError(
         f"{name}: this run needs about {_gib(need)} of memory{several} "
         f"({paths:,} paths x {out_days:,} output days x {series} series), more than the "
         f"{_gib(have)} available; use fewer --paths, coarser output (--freq W or M "
-        "where the command has it, else --set scenario.freq=M), or streamed percentiles "
-        "(--set scenario.percentiles=streamed)"
+        "where the command has it, else --set scenario.freq=M)"
+        + ("" if streamed else ", or streamed percentiles (scenario.percentiles)")
     )
 
 

@@ -125,8 +125,13 @@ def mining_figure(result: Result, operation: str) -> Figure:
             + (
                 ""
                 if split is not None
-                else " Revenue and cash cost per day need the paths (simulate with "
-                "keep_paths=True); the cumulative margin is shown instead."
+                else " Revenue and cash cost per day need the paths ("
+                + (
+                    "a streamed run keeps none"
+                    if str(result.meta.get("percentiles", "")).startswith("streamed")
+                    else "simulate with keep_paths=True"
+                )
+                + "); the cumulative margin is shown instead."
             )
             + halving_note(result),
             "#333333",

@@ -84,8 +84,8 @@ CASES: dict[str, Case] = {
     "deep dotted key": Case(RUN, {"s.toml": _over(".".join(["k"] * 3000) + " = 1")}, "deeper than 32"),
     "--set with thousands of parts": Case([*RUN, "--set", ".".join(["k"] * 5000) + "=1"], {"s.toml": _over("")}, "deeper than 32"),
     # size, refused before allocating
-    "--paths 1000000 daily": Case([*RUN, "--paths", "1000000", "--freq", "D"], {"s.toml": _over("")}, "--paths"),
-    "schema maximum paths": Case(["run", "{tmp}/s.toml", "--set", "scenario.paths=10000000"], {"s.toml": _over("")}, "memory"),
+    "--paths 1000000 daily": Case([*RUN, "--paths", "1000000", "--freq", "D", "--set", 'scenario.percentiles="exact"'], {"s.toml": _over("")}, "--paths"),
+    "schema maximum paths": Case(["run", "{tmp}/s.toml", "--set", "scenario.paths=10000000", "--set", 'scenario.percentiles="exact"'], {"s.toml": _over("")}, "memory"),
     "history is /dev/zero": Case(["backtest", "/dev/zero", "--from", "2020-01-01", "--to", "2020-02-01"], says="regular file"),
     # numbers that validate but cannot run
     "start_ehs 1e300": Case(RUN, {"s.toml": _over("[market.network]\nstart_ehs = 1e300")}, "start_ehs"),

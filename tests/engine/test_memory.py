@@ -32,7 +32,7 @@ def test_estimate_arithmetic() -> None:
 
 
 def test_refused_with_one_line_naming_paths_and_freq() -> None:
-    runs = [("baseline", 17, 3652, 12, 1_000_000, False)]
+    runs = [("baseline", 17, 3652, 12, 1_000_000, 0)]
     with pytest.raises(RunTooLargeError) as caught:
         check_memory(runs, 1, available=8 * 2**30)
     message = str(caught.value)
@@ -42,7 +42,7 @@ def test_refused_with_one_line_naming_paths_and_freq() -> None:
 
 
 def test_several_variants_held_at_once_add_up() -> None:
-    one = ("a", 17, 121, 12, 100_000, False)
+    one = ("a", 17, 121, 12, 100_000, 0)
     alone = check_memory([one], 1, available=2**40)
     both = check_memory([one, one], 2, available=2**40)
     assert both == 2 * alone - FIXED_BYTES  # the fixed part is paid once
@@ -57,7 +57,8 @@ def test_available_memory_is_known_here() -> None:
 
 def test_simulate_refuses_before_allocating() -> None:
     scenario = load_scenario(
-        PROJECT / "scenarios" / "baseline.toml", ["scenario.paths=10000000", "scenario.freq=D"]
+        PROJECT / "scenarios" / "baseline.toml",
+        ["scenario.paths=10000000", "scenario.freq=D", 'scenario.percentiles="exact"'],
     )
     with pytest.raises(RunTooLargeError, match="GiB of memory"):
         simulate(scenario)
