@@ -2,8 +2,11 @@
 
 Whether a run streams is ``scenario.percentiles``: ``"exact"``, ``"streamed"``,
 or ``"auto"``, which streams once the recorded paths would take more than
-:data:`STREAM_ABOVE_BYTES`. The rule is fixed, not the machine's free memory,
-so the same scenario gives the same numbers on every machine.
+:data:`STREAM_ABOVE_BYTES` and streaming would need less memory than holding
+them (it may not: the bins grow with the output days, so a daily run of a
+few thousand paths is smaller exact). The rule depends on the scenario only,
+not on the machine's free memory or the backend, so the same scenario gives
+the same numbers everywhere.
 
 The parent computes block 0 itself (it fixes every row's bins), then the
 other blocks run as tasks: in this process a task bins its block into the
@@ -17,6 +20,7 @@ from __future__ import annotations
 import threading
 
 from simulator.engine import plan as engine
+from simulator.engine.memory import estimate_bytes
 from simulator.engine.outcome import TaskError, one_line
 from simulator.engine.plan import Plan
 from simulator.engine.stream import Bins, StreamState, bins_from_block
@@ -48,8 +52,10 @@ def streams(model: Scenario, plan: Plan) -> bool:
     method = model.scenario.percentiles
     if method != "auto":
         return method == "streamed"
-    size = recorded_bytes(len(plan.variables), len(plan.out_days), model.scenario.paths)
-    return size > STREAM_ABOVE_BYTES
+    sizes = (len(plan.variables), len(plan.out_days), len(plan.finals), model.scenario.paths)
+    if recorded_bytes(*sizes[:2], sizes[3]) <= STREAM_ABOVE_BYTES:
+        return False
+    return estimate_bytes(*sizes, states=1) < estimate_bytes(*sizes)
 
 
 def _spans(n_paths: int) -> list[slice]:

@@ -115,7 +115,7 @@ class Meta(StrictModel):
         "memory), streamed (path blocks binned into 16,384 buckets per series and output day: "
         "within one bucket of the exact value, memory independent of the paths; the summary "
         "stays exact), or auto = exact while the recorded paths take at most 1 GiB (about "
-        "100,000 baseline paths at monthly output), else streamed",
+        "100,000 baseline paths at monthly output), else streamed where that needs less memory",
     )
     benchmark_usd: float | None = physical(
         None,

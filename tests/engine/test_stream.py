@@ -193,15 +193,24 @@ def test_one_block_run_and_whole_variant_tasks() -> None:
 def test_auto_streams_above_the_threshold_and_keeps_no_paths(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    scenario = _baseline(1500, "auto")
+    scenario = _baseline(20_000, "auto", ["scenario.freq=M", "scenario.horizon_years=5"])
     plan = engine.plan(scenario.model, scenario.path, None)
-    size = stream_tasks.recorded_bytes(len(plan.variables), len(plan.out_days), 1500)
+    size = stream_tasks.recorded_bytes(len(plan.variables), len(plan.out_days), 20_000)
     assert not stream_tasks.streams(scenario.model, plan)
     assert simulate(scenario, keep_paths=True).paths is not None
     monkeypatch.setattr(stream_tasks, "STREAM_ABOVE_BYTES", size - 1)
     assert stream_tasks.streams(scenario.model, plan)
     result = simulate(scenario, keep_paths=True)
     assert result.meta["percentiles"].startswith("streamed") and result.paths is None
+
+
+def test_auto_stays_exact_where_streaming_would_need_more_memory() -> None:
+    """Daily output, 6,000 paths: 1.84 GB of recorded paths (over 1 GiB), but 76,692 rows
+    of bins take 5 GB; a test that failed before (a run that fit was refused)."""
+    scenario = load_scenario(SCEN / "baseline.toml", ["scenario.paths=6000", "scenario.freq=D"])
+    plan = engine.plan(scenario.model, scenario.path, None)
+    assert stream_tasks.recorded_bytes(21, len(plan.out_days), 6000) > 2**30
+    assert not stream_tasks.streams(scenario.model, plan)
 
 
 def test_streamed_memory_estimate_arithmetic() -> None:
