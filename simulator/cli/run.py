@@ -187,18 +187,28 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         f"(btcsim explain {result.meta['file']}).",
         markup=False,
     )
-    if str(result.meta.get("percentiles", "exact")).startswith("streamed"):
-        out.print(
-            "percentiles.csv is streamed: each band within one bin of the exact value "
-            "(typically 0.03 %, at most about 0.2 %); the summary above is exact "
-            "(scenario.percentiles).",
-            markup=False,
-        )
+    streamed = _streamed_note(result)
+    if streamed:
+        out.print(streamed, markup=False)
     out.print(
         f"Files: {target}/ (summary.csv, percentiles.csv, inputs.csv, manifest.json"
         + (", *.png" if plot else "")
         + ")",
         markup=False,
+    )
+
+
+def _streamed_note(result: Any) -> str | None:
+    """What a streamed run's bands are, why, and how to get exact ones; None if exact."""
+    method = str(result.meta.get("percentiles", "exact"))
+    if not method.startswith("streamed"):
+        return None
+    why = " (chosen by auto: the recorded paths would take over 1 GiB)" if "auto" in method else ""
+    return (
+        f"{result.scenario}: percentiles.csv is streamed{why}: each band within one bin of the "
+        "exact value on an asinh scale (about 0.03 % for most bands, more for values near "
+        "zero); the summary is exact. "
+        "Exact bands: --set 'scenario.percentiles=\"exact\"' (needs the memory to hold every path)."
     )
 
 
@@ -298,6 +308,10 @@ def run(
         _emit_summaries_json(summaries)
         return
     if quiet:
+        for result, _ in summaries:
+            streamed = _streamed_note(result)
+            if streamed:
+                err.print(f"note: {streamed}", markup=False)
         return
     for result, target in summaries:
         model = next(s for s in scenarios if s.name == result.scenario).model

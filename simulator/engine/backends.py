@@ -129,6 +129,7 @@ class _Run(Generic[P]):
         self.outcome[index] = Finished(packed, extra)
 
     def fail(self, index: int, exc: BaseException) -> None:
+        self.streamed.pop(index, None)
         self.outcome[index] = VariantError(index, self.scenarios[index].name, one_line(exc), exc)
 
     def tick(self, paths: int) -> None:
@@ -167,16 +168,19 @@ class _Run(Generic[P]):
         """
         queue: deque[tuple[int, int, int]] = deque()
         for i in self.plans:
-            blocks = engine.n_blocks(self.scenarios[i].model.scenario.paths)
-            begin = self._start_stream(i)
-            if begin is None or begin == blocks:
-                continue
+            model = self.scenarios[i].model
+            blocks = engine.n_blocks(model.scenario.paths)
+            begin = 1 if streams(model, self.plans[i]) else 0
+            if begin:
+                queue.append((i, 0, 0))  # start its stream (block 0, here) when it is reached
             size = -(-(blocks - begin) // (4 * pool.workers)) if pool.remote else 1
             queue.extend((i, b, min(b + size, blocks)) for b in range(begin, blocks, size))
         task_bytes = max(
             (len(p.variables) * len(p.out_days) * 4 + len(p.finals) * 8) * BLOCK_PATHS
             for p in self.plans.values()
         ) * max((stop - first for _, first, stop in queue), default=1)
+        # streamed variants binning at once: as many as the memory check counts
+        streaming = pool.workers if pool.remote else 2
         window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // task_bytes)
         window = min(window, 256)
         if self.streamed and pool.remote:  # each remote task returns a whole binned state
@@ -186,6 +190,13 @@ class _Run(Generic[P]):
         while queue or pending:
             while queue and len(pending) < window:
                 i, first, stop = queue.popleft()
+                if stop == 0:  # a streamed variant's start
+                    if len(self.streamed) >= streaming and pending:
+                        queue.appendleft((i, first, stop))  # wait for one to finish
+                        break
+                    if self.outcome[i] is None:
+                        self._start_stream(i)
+                    continue
                 if self.outcome[i] is None:
                     pending[self._submit_blocks(pool, i, first, stop)] = (i, first, stop)
             if not pending:
@@ -206,30 +217,24 @@ class _Run(Generic[P]):
                 else:
                     self._assemble(i, first, stop, got[0], got[1], buffers)
 
-    def _start_stream(self, i: int) -> int | None:
-        """First block left to queue: 0, or 1 for a streamed variant (block 0 runs here).
-
-        None when the variant is already finished or failed.
-        """
+    def _start_stream(self, i: int) -> None:
+        """Compute a streamed variant's block 0 here (it fixes the bins) and open its state."""
         model, plan = self.scenarios[i].model, self.plans[i]
-        if not streams(model, plan):
-            return 0
         try:
             state = start_stream(model, plan)
         except Exception as exc:
             self.fail(i, exc)
-            return None
-        self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
+            return
         first = engine.block_slice(model.scenario.paths, 0)
         self.tick(first.stop - first.start)
         if engine.n_blocks(model.scenario.paths) == 1:
             self._package(i, state, state.final)
-            return None
-        return 1
+            return
+        self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
 
     def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int) -> Future[Any]:
         s = self.scenarios[i]
-        if i in self.streamed:
+        if streams(s.model, self.plans[i]):
             state, lock, _ = self.streamed[i]
             if pool.remote:
                 return pool.executor.submit(
@@ -368,9 +373,11 @@ def run_many(
         remote = name in ("processes", "dask")
         n_workers = (workers or os.cpu_count() or 1) if remote else 2
         at_once = min(len(plans), n_workers)
-        # a streamed variant's binned states: its own, and on process backends one being
-        # built in each worker and one returned to this process per worker (the window)
-        states = 1 + 2 * n_workers if remote else 1
+        # a streamed variant's binned states: its own; on process backends running its
+        # blocks, also one being built in each worker and one returned per worker (the
+        # window); whole-variant tasks (sweeps) hold one each, in the worker
+        whole = remote and len(plans) >= 2 * n_workers
+        states = 1 + 2 * n_workers if remote and not whole else 1
         check_memory(
             [
                 (

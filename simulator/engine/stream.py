@@ -35,7 +35,9 @@ Accuracy
     :math:`w\sqrt{1 + (s/x)^2} \approx w`. For the baseline at ten years
     the median row's :math:`w` is :math:`2.7\times10^{-4}` and the widest
     :math:`1.6\times10^{-3}` (the Pakistan fleet's monthly margin, which
-    changes sign). One that falls on a point
+    changes sign); near zero the relative error grows (:math:`s/x`), to
+    0.78 % for the worst of the baseline's 11,485 bands at 6,000 paths (a
+    250 USD band of Pakistan's reserve value). One that falls on a point
     mass, an infinity or a constant row is exact. Only a percentile among
     the values outside the first block's bins (beyond its outer 1 %, which
     p5 and p95 of a large run almost surely are not) has no such bound.

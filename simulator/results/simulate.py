@@ -74,10 +74,16 @@ def package(
         end_date=plan.dates[-1].date().isoformat(),
         days=plan.n_days,
         freq=plan.freq,
-        percentile_method=f"streamed ({BUCKETS:,} bins per series and output day)"
-        if isinstance(out, StreamState)
-        else "exact",
+        percentile_method=_method(model, out),
     )
+
+
+def _method(model: Scenario, out: np.ndarray | StreamState) -> str:
+    """How the bands were computed, for ``meta["percentiles"]``."""
+    if not isinstance(out, StreamState):
+        return "exact"
+    why = "; chosen by auto" if model.scenario.percentiles == "auto" else ""
+    return f"streamed ({BUCKETS:,} bins per series and output day{why})"
 
 
 def make_result(scenario: ResolvedScenario, packed: Packed, meta: dict[str, Any]) -> Result:

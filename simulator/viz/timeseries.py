@@ -73,9 +73,12 @@ def span(result: Result) -> str:
 
 
 def paths_note(result: Result) -> str:
-    """``"2,000 paths"`` for titles and notes."""
+    """``"2,000 paths"`` for titles and notes; says so when the bands were streamed."""
     paths = result.meta.get("paths")
-    return f"{paths:,} paths" if isinstance(paths, int) else "paths"
+    text = f"{paths:,} paths" if isinstance(paths, int) else "paths"
+    if str(result.meta.get("percentiles", "")).startswith("streamed"):
+        text += " (bands streamed, within one bin of exact)"
+    return text
 
 
 def panel_grid(

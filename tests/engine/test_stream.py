@@ -256,3 +256,28 @@ def test_plot_of_a_streamed_run_says_why_it_has_no_daily_revenue() -> None:
         assert "a streamed run keeps none" in text and "keep_paths=True" not in text
     finally:
         plt.close(fig)
+
+
+def test_a_streamed_sweep_bins_at_most_two_variants_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The memory check counts two variants at once in this process; before, every
+    variant's state was opened before the first task (a review: 8 alive of 8)."""
+    import weakref
+
+    from simulator.engine import backends
+
+    alive: weakref.WeakSet[StreamState] = weakref.WeakSet()
+    peak = [0]
+    opened = backends.start_stream
+
+    def counting(model: Any, plan: Any) -> StreamState:
+        state = opened(model, plan)
+        alive.add(state)
+        peak[0] = max(peak[0], len(alive))
+        return state
+
+    monkeypatch.setattr(backends, "start_stream", counting)
+    runs = simulate_many([_baseline(2100, "streamed")] * 6, backend="threads")
+    assert all(r.meta["percentiles"].startswith("streamed") for r in runs)
+    assert peak[0] <= 3  # two binning, and the one being opened
