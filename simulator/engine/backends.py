@@ -38,6 +38,10 @@ packages it in the worker instead: the paths then never cross a process
 boundary, and the percentiles, which cost about as much as the paths
 themselves, are computed in parallel too.
 
+A streamed variant (:mod:`simulator.engine.stream_tasks`) runs its block 0
+here when it is reached, then bins its blocks instead of returning them; at
+most two (in this process) or one per worker bin at a time.
+
 A variant that fails (a missing file found when planning, an exception in a
 task) gives a :class:`VariantError` in its place; the others still run.
 """
@@ -49,11 +53,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Generic
 
@@ -65,12 +65,7 @@ from simulator.engine.outcome import Finished, P, Packager, VariantError, one_li
 from simulator.engine.plan import BLOCK_PATHS, Plan
 from simulator.engine.pools import DASK_MISSING, Pool, open_pool
 from simulator.engine.stream import StreamState
-from simulator.engine.stream_tasks import (
-    start_stream,
-    stream_blocks,
-    stream_blocks_task,
-    streams,
-)
+from simulator.engine.stream_tasks import start_stream, stream_blocks, stream_blocks_task, streams
 from simulator.engine.tasks import blocks_task, compute_blocks, variant_task
 from simulator.inputs.scenario import ResolvedScenario
 
@@ -183,7 +178,8 @@ class _Run(Generic[P]):
         streaming = pool.workers if pool.remote else 2
         window = 1 if pool.workers == 1 else max(2 * pool.workers, _WINDOW_BYTES // task_bytes)
         window = min(window, 256)
-        if self.streamed and pool.remote:  # each remote task returns a whole binned state
+        if pool.remote and any(stop == 0 for _, _, stop in queue):  # streamed variants:
+            # each remote task returns a whole binned state
             window = min(window, pool.workers)
         pending: dict[Future[Any], tuple[int, int, int]] = {}
         buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
