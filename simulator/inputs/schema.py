@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from simulator.inputs.market_schema import (
     MARKET_SECTIONS,
@@ -39,19 +39,16 @@ from simulator.inputs.schema_ledger import (
     AiSide,
     Benchmark,
 )
+from simulator.inputs.schema_meta import Meta
 from simulator.inputs.schema_reserve import Purchase, Reserve, Sale, SellRule
 from simulator.inputs.schema_types import (
     FROM_DATE,
     J_PER_TH_WHY,
-    WORLD_USD_WHY,
     Date,
     Name,
     PerYear,
-    ScenarioName,
     Share,
-    StartDate,
     StrictModel,
-    check_run_end,
     physical,
 )
 
@@ -79,59 +76,6 @@ __all__ = [
     "unused_market_keys",
     "unread_market_keys",
 ]
-
-
-class Meta(StrictModel):
-    """The ``[scenario]`` table: identity, calendar and Monte Carlo settings."""
-
-    name: ScenarioName = Field(
-        description="short scenario name; it names the results folder, so letters, digits, _ and -"
-    )
-    description: str = Field("", description="one paragraph for readers")
-    question: str = Field("", description="the what-if question the scenario asks")
-    start_date: StartDate = Field(
-        description="first simulated day is the day after this date; from 2009-01-03 (the "
-        "genesis block) to 2100-01-01 (further out is no longer a projection from today)"
-    )
-    horizon_years: float = Field(
-        10.0, gt=0, le=100, description="default: 10 years; at most 100, ending by 2200-01-01"
-    )
-    paths: int = Field(
-        1000, ge=1, le=10_000_000, description="default: 1,000 Monte Carlo paths; at most 10 M"
-    )
-    seed: int = Field(20250717, ge=0, description="default: 20250717 (the articles' date)")
-    freq: Literal["auto", "D", "W", "M"] = Field(
-        "auto", description="output frequency; auto = daily up to 2 years, else monthly"
-    )
-    variance_reduction: Literal["none", "antithetic"] = Field(
-        "none",
-        description="Monte Carlo variance reduction: none, or antithetic (paths in pairs whose "
-        "price, network and exchange-rate shocks are mirror images; gbm, t and powerlaw "
-        "prices, or none random; not jump or bootstrap)",
-    )
-    percentiles: Literal["auto", "exact", "streamed"] = Field(
-        "auto",
-        description="how the percentile bands are computed: exact (every recorded path held in "
-        "memory), streamed (path blocks binned into 16,384 buckets per series and output day: "
-        "within one bucket of the exact value, memory independent of the paths; the summary "
-        "stays exact), or auto = exact while the recorded paths take at most 1 GiB (about "
-        "100,000 baseline paths at monthly output), else streamed where that needs less memory",
-    )
-    benchmark_usd: float | None = physical(
-        None,
-        gt=0,
-        high=1e15,
-        unit="USD",
-        why=WORLD_USD_WHY,
-        description="a USD figure to compare reserve values with, the short form of one "
-        "[[benchmark]] named 'benchmark' (none by default)",
-    )
-    benchmark_label: str = Field("benchmark", description="label for benchmark_usd")
-
-    @field_validator("horizon_years")
-    @classmethod
-    def _ends_in_calendar(cls, years: float, info: ValidationInfo) -> float:
-        return check_run_end(info.data.get("start_date"), years)
 
 
 class Chain(StrictModel):
