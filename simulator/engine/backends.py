@@ -230,7 +230,7 @@ class _Run(Generic[P]):
 
     def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int) -> Future[Any]:
         s = self.scenarios[i]
-        if streams(s.model, self.plans[i]):
+        if i in self.streamed:  # opened by its start, queued before its blocks
             state, lock, _ = self.streamed[i]
             if pool.remote:
                 return pool.executor.submit(

@@ -35,6 +35,7 @@ __all__ = [
     "check_memory",
     "estimate_bytes",
     "paths_array",
+    "recorded_bytes",
 ]
 
 #: Peak memory per byte of the recorded-paths array (measured 1.33-1.37 at 20k-60k paths).
@@ -68,8 +69,13 @@ def estimate_bytes(series: int, out_days: int, finals: int, paths: int, states: 
         per_path = series * 4 + 3 * finals * 8
         binned = state_bytes(series * out_days, 0, 0, 0)
         return states * binned + int(PATHS_FACTOR * per_path * paths) + FIXED_BYTES
-    recorded = series * out_days * paths * 4
+    recorded = recorded_bytes(series, out_days, paths)
     return int(PATHS_FACTOR * recorded) + finals * paths * 8 + FIXED_BYTES
+
+
+def recorded_bytes(series: int, out_days: int, paths: int) -> int:
+    """Bytes of a run's recorded float32 paths ``(series, out_days, paths)`` [bytes]."""
+    return series * out_days * paths * 4
 
 
 def available_bytes() -> int | None:

@@ -380,10 +380,7 @@ class StreamState:
 
     def mean(self) -> np.ndarray:
         """Mean over all paths per row -> ``(V, n_out)`` (block sums added in block order)."""
-        total = np.zeros(self.sums.shape[1])
-        for row in self.sums:
-            total += row
-        return (total / self.n_paths).reshape(self.shape)
+        return (self.sums.sum(axis=0) / self.n_paths).reshape(self.shape)
 
     def defined_share(self) -> np.ndarray:
         """Share of paths on which each row is a finite number -> ``(V, n_out)``."""

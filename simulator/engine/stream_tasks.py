@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 
 from simulator.engine import plan as engine
-from simulator.engine.memory import estimate_bytes
+from simulator.engine.memory import estimate_bytes, recorded_bytes
 from simulator.engine.outcome import TaskError, one_line
 from simulator.engine.plan import Plan
 from simulator.engine.stream import Bins, StreamState, bins_from_block
@@ -40,11 +40,6 @@ __all__ = [
 #: (1 GiB: about 100,000 baseline paths at monthly output, whose exact run peaks near
 #: 1.4 GB) [bytes].
 STREAM_ABOVE_BYTES = 1 << 30
-
-
-def recorded_bytes(series: int, out_days: int, paths: int) -> int:
-    """Bytes of a run's recorded float32 paths ``(series, out_days, paths)`` [bytes]."""
-    return series * out_days * paths * 4
 
 
 def streams(model: Scenario, plan: Plan) -> bool:
