@@ -14,7 +14,7 @@ import numpy as np
 from simulator.analysis.variants import MetricRef
 from simulator.results.metrics import higher_is_better
 from simulator.results.result import Result
-from simulator.results.stats import path_stats
+from simulator.results.stats import independent_group, path_stats
 
 __all__ = [
     "beats_se",
@@ -68,17 +68,20 @@ def _beats(reference: Result, other: Result, ref: MetricRef) -> tuple[np.ndarray
 def beats_se(reference: Result, other: Result, ref: MetricRef) -> float:
     """Monte Carlo standard error of P(``other`` beats ``reference``).
 
-    Binomial over the common paths; over antithetic pairs when either run
-    paired its paths (``scenario.variance_reduction``): the outcomes of paths
-    ``2k`` and ``2k + 1`` are then dependent through that run's pair, while
-    pairs of independent paths are valid pairs too
-    (:func:`simulator.results.stats.path_stats`).
+    Binomial over the common paths; over antithetic pairs or QMC sets when
+    either run grouped its paths (``scenario.variance_reduction``): the
+    outcomes of paths ``2k`` and ``2k + 1`` are then dependent through that
+    run's pair (of a set's paths, through its Sobol' points), while groups of
+    independent paths are valid groups too, and a set of 256 holds whole
+    pairs (:func:`simulator.results.stats.path_stats`).
     """
     better, _ = _beats(reference, other, ref)
     if better.size < 2 or np.isnan(better).any():
         return float("nan")
-    pairs = any(r.meta.get("variance_reduction") == "antithetic" for r in (reference, other))
-    return float(path_stats(better, (), probability=True, pairs=pairs).mean_se)
+    group = max(
+        independent_group(r.meta.get("variance_reduction", "none")) for r in (reference, other)
+    )
+    return float(path_stats(better, (), probability=True, group=group).mean_se)
 
 
 def path_outcomes(reference: Result, other: Result, ref: MetricRef) -> tuple[float, float]:

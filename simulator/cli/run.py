@@ -33,6 +33,7 @@ from simulator.cli.common import (
     warn_unread,
 )
 from simulator.cli.tables import benchmark_note, ledger_table, summary_table
+from simulator.inputs.schema_meta import QMC_SET_POINTS
 from simulator.inputs.shipped import BASELINE
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
 
@@ -177,11 +178,7 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
         f"{result.meta['start_date']} to {result.meta['end_date']}, "
         f"{result.meta['seconds']:.1f} s; ± is the Monte Carlo standard error"
-        + (
-            " (over antithetic pairs)"
-            if result.meta.get("variance_reduction") == "antithetic"
-            else ""
-        )
+        + _errors_over(result.meta.get("variance_reduction", "none"), result.meta["paths"])
         + ". "
         f"Inputs: {count_text(c)} "
         f"(btcsim explain {result.meta['file']}).",
@@ -196,6 +193,17 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         + ")",
         markup=False,
     )
+
+
+def _errors_over(method: str, paths: int) -> str:
+    """What the Monte Carlo errors were computed over, for the run footer."""
+    if method == "antithetic":
+        return " (over antithetic pairs)"
+    if method != "qmc":
+        return ""
+    sets = -(-paths // QMC_SET_POINTS)
+    rough = "; errors from fewer than 8 sets are themselves rough" if sets < 8 else ""
+    return f" (from the spread between {sets} QMC sets of {QMC_SET_POINTS} paths{rough})"
 
 
 def _streamed_note(result: Any) -> str | None:

@@ -9,11 +9,14 @@ block of paths; :func:`market_block` is the same without the exchange rate.
 Random streams: block ``b`` draws every price innovation from
 ``SeedSequence(seed, spawn_key=(b, 0))``, network noise from ``(b, 1)`` and
 exchange-rate noise from ``(b, 2)``, so the price and network paths are the
-same with or without an exchange rate. With ``scenario.variance_reduction =
-"antithetic"`` each stream draws half the rows, and the block's paths come in
-mirrored pairs (:func:`simulator.model.shocks.mirrored`): path ``2k + 1`` has
-the negated shocks of path ``2k``. Each model's code is found by name in the
-dispatch tables below, keyed like
+same with or without an exchange rate (:mod:`simulator.engine.normals`). With
+``scenario.variance_reduction = "antithetic"`` each stream draws half the
+rows, and the block's paths come in mirrored pairs
+(:func:`simulator.model.shocks.mirrored`): path ``2k + 1`` has the negated
+shocks of path ``2k``. With ``"qmc"`` the normals come from a scrambled
+Sobol' set through a Brownian bridge
+(:class:`simulator.engine.normals.BlockNormals`). Each model's code is found
+by name in the dispatch tables below, keyed like
 :data:`simulator.inputs.market_schema.PRICE_MODEL_TABLE` (which says which
 fields each model reads). The network and exchange-rate noises are each
 correlated with the price model's standardised daily innovation (the normal
@@ -32,6 +35,7 @@ import numpy as np
 from numpy.random import Generator
 
 from simulator.engine.market_data import BLOCK_PATHS, MarketData, prepare_market
+from simulator.engine.normals import BlockNormals, random_stream
 from simulator.inputs.fx_schema import FX_MODELS, PRICE_MODELS_WITH_SHOCKS
 from simulator.inputs.market_schema import FxSpec
 from simulator.inputs.schema import NETWORK_MODELS, PRICE_MODELS, NetworkSpec, PriceSpec, Scenario
@@ -55,12 +59,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------- draws (per block)
-def _stream(seed: int, block: int, which: int) -> Generator:
-    return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, which)))
-    )
-
-
 #: Draws a price model's innovations and extra draws: ``(spec, data, rng, n, n_days)``.
 _Draws = tuple[np.ndarray, np.ndarray | None]
 _Draw = Callable[[PriceSpec, MarketData, Generator, int, int], _Draws]
@@ -258,21 +256,8 @@ if tuple(_FX_PATHS) != FX_MODELS or tuple(_PRICE_DRAWS) != PRICE_MODELS_WITH_SHO
     raise RuntimeError("the engine's FX dispatch or price draws differ from the FX schema")
 
 
-def _normals(rng: Generator, n: int, n_days: int, pairs: bool) -> np.ndarray:
-    """``n`` rows of standard normals, or ``n`` rows of antithetic pairs."""
-    if not pairs:
-        return pr.draw_normals(rng, n, n_days)
-    return mirrored(pr.draw_normals(rng, (n + 1) // 2, n_days), n)
-
-
 def _fx_noise(
-    fs: FxSpec | None,
-    z_price: np.ndarray | None,
-    seed: int,
-    block: int,
-    n: int,
-    n_days: int,
-    pairs: bool = False,
+    fs: FxSpec | None, z_price: np.ndarray | None, draw: BlockNormals
 ) -> np.ndarray | None:
     """The exchange-rate noise of one block, correlated with ``z_price``; ``None`` if unused.
 
@@ -281,7 +266,7 @@ def _fx_noise(
     """
     if fs is None or not _FX_PATHS[fs.model].noisy(fs):
         return None
-    z_fx = _normals(_stream(seed, block, 2), n, n_days, pairs)
+    z_fx = draw.normals(2)
     if z_price is not None and fs.correlation_with_price != 0:
         pr.correlate(z_price, z_fx, fs.correlation_with_price, out=z_fx)
     return z_fx
@@ -335,20 +320,25 @@ def market_block_fx(
     """
     ps, ns = model.market.price, model.market.network
     fs = model.market.fx if with_fx else None
-    pairs = model.scenario.variance_reduction == "antithetic"  # checked against the model
-    draw = _PRICE_DRAWS.get(ps.model)
-    z_price, extra = (
-        draw(ps, data, _stream(seed, block, 0), (n + 1) // 2 if pairs else n, n_days)
-        if draw is not None
-        else (None, None)
-    )
-    if pairs and z_price is not None:
-        z_price = mirrored(z_price, n)  # symmetric draws only (normal, Student t): no extra
+    method = model.scenario.variance_reduction  # checked against the models
+    draw = BlockNormals(seed, block, n, n_days, method)
+    price_draws = _PRICE_DRAWS.get(ps.model)
+    if price_draws is None:
+        z_price, extra = None, None
+    elif method == "qmc":  # normal innovations only (gbm, powerlaw)
+        z_price, extra = draw.normals(0), None
+    else:
+        pairs = method == "antithetic"
+        z_price, extra = price_draws(
+            ps, data, random_stream(seed, block, 0), (n + 1) // 2 if pairs else n, n_days
+        )
+        if pairs:
+            z_price = mirrored(z_price, n)  # symmetric draws only (normal, Student t): no extra
     network = _NETWORK_PATHS[ns.model]
-    z_net = _normals(_stream(seed, block, 1), n, n_days, pairs) if network.noisy(ns) else None
+    z_net = draw.normals(1) if network.noisy(ns) else None
     if z_price is not None and z_net is not None and ns.correlation_with_price != 0:
         pr.correlate(z_price, z_net, ns.correlation_with_price, out=z_net)
-    z_fx = _fx_noise(fs, z_price, seed, block, n, n_days, pairs)  # before the price overwrites
+    z_fx = _fx_noise(fs, z_price, draw)  # before the price overwrites
 
     start, first_path = model.scenario.start_date, block * BLOCK_PATHS
     price = _PRICE_PATHS[ps.model](ps, _Block(data, z_price, extra, start, first_path, n, n_days))

@@ -8,6 +8,7 @@ from typing import Any
 from simulator.inputs.errors import ScenarioError, did_you_mean
 from simulator.inputs.scenario_files import ENTITY_LISTS
 from simulator.inputs.schema import Scenario
+from simulator.inputs.schema_meta import QMC_MIN_PATHS
 
 __all__ = ["check_currencies", "check_event_dates", "check_reserve_links", "check_unique_names"]
 
@@ -127,6 +128,8 @@ def check_event_dates(model: Scenario, file: str) -> None:
 
 #: Price models whose innovations are symmetric draws an antithetic pair can mirror.
 ANTITHETIC_PRICE_MODELS = ("constant", "cagr", "csv", "gbm", "t", "powerlaw")
+#: Price models driven by daily normals (or by nothing random), which QMC can build.
+QMC_PRICE_MODELS = ("constant", "cagr", "csv", "gbm", "powerlaw")
 
 
 def check_variance_reduction(model: Scenario, file: str) -> None:
@@ -135,7 +138,9 @@ def check_variance_reduction(model: Scenario, file: str) -> None:
     Antithetic pairs mirror symmetric shocks (normal or Student-t). A jump
     diffusion's Poisson jumps and a bootstrap's resampled history have no
     mirror image, so those models refuse it rather than pair only part of
-    their randomness.
+    their randomness. Randomised QMC builds daily normals through a Brownian
+    bridge, so it also refuses the Student-t model (its innovations are not
+    normal).
 
     Raises
     ------
@@ -143,11 +148,29 @@ def check_variance_reduction(model: Scenario, file: str) -> None:
         Naming ``scenario.variance_reduction`` and the price model.
     """
     ps = model.market.price.model
-    if model.scenario.variance_reduction == "antithetic" and ps not in ANTITHETIC_PRICE_MODELS:
+    method = model.scenario.variance_reduction
+    if method == "antithetic" and ps not in ANTITHETIC_PRICE_MODELS:
         raise ScenarioError(
             file,
             "scenario.variance_reduction",
             f"'antithetic' is not available with the {ps!r} price model (its jumps or "
             f"resampled days have no mirror image); use it with "
             f"{', '.join(ANTITHETIC_PRICE_MODELS)}, or set 'none'",
+        )
+    if method == "qmc" and ps not in QMC_PRICE_MODELS:
+        other = "'antithetic' or 'none'" if ps in ANTITHETIC_PRICE_MODELS else "'none'"
+        raise ScenarioError(
+            file,
+            "scenario.variance_reduction",
+            f"'qmc' is not available with the {ps!r} price model (it builds normal daily "
+            f"shocks through a Brownian bridge); use it with {', '.join(QMC_PRICE_MODELS)}, "
+            f"or set {other}",
+        )
+    if method == "qmc" and model.scenario.paths < QMC_MIN_PATHS:
+        raise ScenarioError(
+            file,
+            "scenario.variance_reduction",
+            f"'qmc' needs scenario.paths >= {QMC_MIN_PATHS:,} (got "
+            f"{model.scenario.paths:,}): its errors come from the spread between "
+            f"Sobol' sets of {QMC_MIN_PATHS // 2:,} paths, so it needs two at least",
         )

@@ -18,7 +18,19 @@ from simulator.inputs.schema_types import (
     physical,
 )
 
-__all__ = ["Meta"]
+__all__ = ["QMC_MIN_PATHS", "QMC_SET_POINTS", "Meta"]
+
+#: Points per scrambled Sobol' set, a power of two [-]. Each set is one
+#: independent replicate, and a run's errors come from the spread between sets:
+#: 256 gives a 2,048-path run 8 replicates (7 degrees of freedom for its errors),
+#: where sets of 1,024 gave 2 and errors that measured 10x too small (Pakistan's
+#: median margin, benchmarks/bench_precision.py), at some cost in the spread
+#: itself (larger sets are better balanced).
+QMC_SET_POINTS = 256
+
+#: Fewest paths a ``"qmc"`` run takes [-]: two scrambled Sobol' sets, since its
+#: errors come from the spread between sets.
+QMC_MIN_PATHS = 2 * QMC_SET_POINTS
 
 
 class Meta(StrictModel):
@@ -43,11 +55,14 @@ class Meta(StrictModel):
     freq: Literal["auto", "D", "W", "M"] = Field(
         "auto", description="output frequency; auto = daily up to 2 years, else monthly"
     )
-    variance_reduction: Literal["none", "antithetic"] = Field(
+    variance_reduction: Literal["none", "antithetic", "qmc"] = Field(
         "none",
-        description="Monte Carlo variance reduction: none, or antithetic (paths in pairs whose "
+        description="Monte Carlo variance reduction: none; antithetic (paths in pairs whose "
         "price, network and exchange-rate shocks are mirror images; gbm, t and powerlaw "
-        "prices, or none random; not jump or bootstrap)",
+        "prices, or none random); or qmc (randomised quasi-Monte Carlo: every 256 paths a "
+        "scrambled Sobol' set through a Brownian bridge, errors from the spread between "
+        "sets, so at least 512 paths, 2,048 or more for errors to trust; gbm and powerlaw "
+        "prices, or none random). Neither works with jump or bootstrap prices",
     )
     percentiles: Literal["auto", "exact", "streamed"] = Field(
         "auto",

@@ -110,7 +110,7 @@ def summary_rows(
     unit: str,
     values: np.ndarray,
     probability: bool = False,
-    pairs: bool = False,
+    group: int = 1,
 ) -> dict[str, Any]:
     """One summary row of a per-path metric over all paths.
 
@@ -118,10 +118,10 @@ def summary_rows(
     ``*_se``, and ``defined_share``, the share of paths on which the metric
     is a finite number (:mod:`simulator.results.stats`). A probability (the
     mean of a 0/1 outcome) has only its mean and the binomial error. With
-    ``pairs`` (antithetic paths) the errors count pairs as the independent
-    draws (:func:`simulator.results.stats.path_stats`).
+    ``group`` > 1 (antithetic pairs, QMC blocks) the errors count the groups
+    as the independent draws (:func:`simulator.results.stats.path_stats`).
     """
-    st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability, pairs)
+    st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability, group)
     row: dict[str, Any] = {"scenario": scenario, "entity": entity, "metric": metric, "unit": unit}
     for i, name in enumerate(SUMMARY_STATS[:3]):
         row[name] = np.nan if probability else float(st.percentiles[i])

@@ -42,9 +42,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from simulator.inputs.schema_meta import QMC_SET_POINTS
+
 __all__ = [
     "Stats",
     "defined_share",
+    "independent_group",
     "interpolate_sorted",
     "percentiles_and_mean",
     "path_stats",
@@ -120,36 +123,53 @@ def defined_share(x: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(np.count_nonzero(np.isfinite(x), axis=axis) / x.shape[axis])
 
 
-def _paired_sum_var(x: np.ndarray) -> float:
-    r"""Variance of :math:`\sum_i x_i` when paths ``2k``, ``2k + 1`` are antithetic pairs.
+def independent_group(variance_reduction: str) -> int:
+    """Paths per independent group of a run with this ``scenario.variance_reduction`` [-].
 
-    The ``m`` complete pairs are independent, so the sum's variance is
-    :math:`m\,\mathrm{Var}(x_{2k} + x_{2k+1})`; an odd last path (its partner
-    not run) adds its own variance, estimated over all paths. ``x`` must be
-    in the order the paths were drawn (as every per-path array of a run is).
+    1 for plain Monte Carlo; 2 for antithetic pairs; one scrambled Sobol' set
+    of :data:`~simulator.model.QMC_SET_POINTS` for randomised QMC
+    (:mod:`simulator.engine.normals`).
     """
-    m = x.size // 2
-    sums = x[: 2 * m : 2] + x[1 : 2 * m : 2]
+    return {"none": 1, "antithetic": 2, "qmc": QMC_SET_POINTS}[variance_reduction]
+
+
+def _grouped_sum_var(x: np.ndarray, group: int) -> float:
+    r"""Variance of :math:`\sum_i x_i` when the paths come in independent groups of ``group``.
+
+    Groups are consecutive paths (an antithetic pair, ``group = 2``; a QMC
+    set, ``group = 256``). The ``m`` complete groups are independent and
+    alike, so their sum's variance is :math:`m\,\mathrm{Var}(S_g)`, the
+    variance of a group's sum estimated over the groups. ``r`` paths left in
+    a short last group add :math:`r\,\mathrm{Var}(x)`, their variance as if
+    independent. ``x`` must be in the order the paths were drawn (as every
+    per-path array of a run is). NaN with fewer than two complete groups.
+    """
+    m = x.size // group
+    sums = x[: m * group].reshape(m, group).sum(axis=1)
     total = m * float(sums.var(ddof=1)) if m >= 2 else np.nan
-    return total + float(x.var(ddof=1)) if x.size % 2 else total
+    rest = x.size - m * group
+    return total + rest * float(x.var(ddof=1)) if rest else total
 
 
 def path_stats(
-    values: np.ndarray, q: tuple[int, ...], probability: bool = False, pairs: bool = False
+    values: np.ndarray, q: tuple[int, ...], probability: bool = False, group: int = 1
 ) -> Stats:
     r"""Percentiles, mean, their standard errors and the defined share of a 1-D per-path value.
 
-    With ``pairs`` (antithetic variates: paths ``2k`` and ``2k + 1`` mirror
-    each other) the estimates are the same, but the errors count the pairs,
-    not the paths, as the independent draws. The mean's error is the standard
-    deviation of the pair means over :math:`\sqrt m` (a probability's too, not
-    the binomial). A percentile's uses the same order-statistic interval with
-    the rank spread :math:`\sqrt{m\,\mathrm{Var}(I_{2k} + I_{2k+1})}`, where
-    :math:`I` marks a path at or below the estimate: for independent paths
-    this is the binomial :math:`\sqrt{n q (1-q)}`, and a pair whose members
-    fall on opposite sides of the quantile narrows it (to one rank at least:
-    a symmetric model's median, which every pair straddles, is still known
-    only to the gap between neighbouring order statistics).
+    With ``group > 1`` the paths come in independent groups of ``group``
+    consecutive paths: antithetic pairs (``group = 2``, paths ``2k`` and
+    ``2k + 1`` mirror each other) or randomised-QMC sets (every 256 paths one
+    scrambled Sobol' set). The estimates are the same, but the
+    errors count the groups, not the paths, as the independent draws. The
+    mean's error is :math:`\sqrt{m\,\mathrm{Var}(S_g)}/n` from the group sums
+    :math:`S_g` (a probability's too, not the binomial). A percentile's uses
+    the same order-statistic interval with the rank spread
+    :math:`\sqrt{m\,\mathrm{Var}(\sum_{i \in g} I_i)}`, where :math:`I` marks a
+    path at or below the estimate: for independent paths this is the
+    binomial :math:`\sqrt{n q (1-q)}`, and a group that spreads its members
+    evenly about the quantile narrows it (to one rank at least: a symmetric
+    model's median, which every pair straddles, is still known only to the
+    gap between neighbouring order statistics).
 
     Parameters
     ----------
@@ -159,8 +179,9 @@ def path_stats(
         Percentiles [%].
     probability : bool
         ``values`` is a 0/1 outcome: the mean's error is binomial.
-    pairs : bool
-        The paths come in antithetic pairs (``scenario.variance_reduction``).
+    group : int
+        Paths per independent group (:func:`independent_group`); errors need
+        two complete groups at least, else NaN.
 
     Returns
     -------
@@ -169,7 +190,8 @@ def path_stats(
     References
     ----------
     .. [1] Glasserman, P. (2004). *Monte Carlo Methods in Financial
-       Engineering*. Springer. Sections 4.2 (antithetic variates) and 9.1
+       Engineering*. Springer. Sections 4.2 (antithetic variates), 5.4
+       (randomised QMC: errors from independent replicates) and 9.1
        (estimating quantiles).
     """
     x = np.asarray(values, dtype=np.float64).ravel()
@@ -178,26 +200,31 @@ def path_stats(
     finite = np.isfinite(x)
     defined = np.asarray(np.count_nonzero(finite) / n if n else np.nan)
     pct = np.array([interpolate_sorted(s, qi / 100.0 * (n - 1)) for qi in q], dtype=np.float64)
+    grouped = group > 1
+    enough = n >= 2 * group
     se = np.empty(len(q))
     for i, qi in enumerate(q):
         p = qi / 100.0
         centre, half = p * (n - 1), float(np.sqrt(n * p * (1.0 - p)))
-        if pairs and n >= 4 and np.isfinite(pct[i]):
+        if grouped and not enough:
+            se[i] = np.nan
+            continue
+        if grouped and np.isfinite(pct[i]):
             below = (x <= pct[i]).astype(np.float64)
             # at least one rank: where every pair straddles the quantile (a symmetric
             # model's median) the spread is zero, but the estimate is still one of n
             # order statistics, known no closer than the gap to its neighbours
-            half = max(float(np.sqrt(_paired_sum_var(below))), 1.0)
+            half = max(float(np.sqrt(_grouped_sum_var(below, group))), 1.0)
         upper = interpolate_sorted(s, centre + half)
         lower = interpolate_sorted(s, centre - half)
         with np.errstate(invalid="ignore"):
             se[i] = np.nan if not np.isfinite(pct[i]) else (upper - lower) / 2.0
     with np.errstate(invalid="ignore"):
         mean = float(x.mean()) if n else np.nan
-    if not finite.all() or n < 2 or (pairs and n < 4):
+    if not finite.all() or n < 2 or (grouped and not enough):
         mean_se = np.nan
-    elif pairs:
-        mean_se = float(np.sqrt(_paired_sum_var(x)) / n)
+    elif grouped:
+        mean_se = float(np.sqrt(_grouped_sum_var(x, group)) / n)
     elif probability:
         mean_se = float(np.sqrt(mean * (1.0 - mean) / n))
     else:

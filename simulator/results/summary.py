@@ -27,6 +27,7 @@ from simulator.model.reserve import COST_TOLERANCE, SELL_ALL
 from simulator.results.ledger import ledger_rows, per_btc
 from simulator.results.metrics import metric
 from simulator.results.result import summary_rows
+from simulator.results.stats import independent_group
 
 __all__ = ["summary_and_path_metrics"]
 
@@ -56,7 +57,7 @@ def summary_and_path_metrics(
     fr = {key: final[n_mining + i] for i, key in enumerate(plan.finals[n_mining:])}
     v = {key: last[i] for i, key in enumerate(plan.variables)}
     years = plan.n_days / 365.25
-    pairs = model.scenario.variance_reduction == "antithetic"
+    group = independent_group(model.scenario.variance_reduction)
     rows: list[dict[str, Any]] = []
     per_path: dict[str, np.ndarray] = {}
 
@@ -64,7 +65,7 @@ def summary_and_path_metrics(
         """Record one metric of ``entity`` per path, with the registry's unit."""
         m = metric(metric_name)
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), final.shape[1:])
-        rows.append(summary_rows(name, entity, m.name, m.unit, values, m.probability, pairs))
+        rows.append(summary_rows(name, entity, m.name, m.unit, values, m.probability, group))
         per_path[f"{entity}.{m.name}"] = values
 
     add("market", "price_usd", v[("market", "price_usd")])

@@ -112,14 +112,14 @@ def test_pair_errors_reduce_to_the_independent_ones_for_independent_pairs() -> N
     # independent normals, read as pairs: the pair errors estimate the same thing
     x = np.random.default_rng(3).standard_normal(20_000)
     iid = path_stats(x, (5, 50, 95))
-    paired = path_stats(x, (5, 50, 95), pairs=True)
+    paired = path_stats(x, (5, 50, 95), group=2)
     assert paired.mean_se == pytest.approx(iid.mean_se, rel=0.05)
     # the rank spread of independent pairs is binomial: sqrt(m var(I1 + I2)) ~ sqrt(n q (1-q))
     assert np.allclose(paired.percentile_se, iid.percentile_se, rtol=0.1)
     # a perfectly mirrored sample: the median is known to one rank, not to zero
     mirror = np.repeat(x[:10_000], 2)
     mirror[1::2] *= -1
-    st = path_stats(mirror, (50,), pairs=True)
+    st = path_stats(mirror, (50,), group=2)
     assert 0 < st.percentile_se[0] < 1e-3
 
 
@@ -147,7 +147,7 @@ def test_an_odd_last_path_adds_its_own_variance() -> None:
     z = np.random.default_rng(5).standard_normal(101)
     x = mirrored(z.reshape(-1, 1), 201)[:, 0]
     assert x.size == 201 and x[:200].reshape(-1, 2).sum(axis=1).max() == 0.0
-    st = path_stats(x, (50,), pairs=True)
+    st = path_stats(x, (50,), group=2)
     assert st.mean_se == pytest.approx(x.std(ddof=1) / x.size)
 
 
@@ -162,15 +162,15 @@ def test_p_beats_is_paired_when_either_run_is() -> None:
     a = plain.path_metrics["pakistan.margin_usd"].to_numpy()
     b = anti.path_metrics["pakistan.margin_usd"].to_numpy()
     better = (b > a).astype(float)
-    paired = path_stats(better, (), probability=True, pairs=True).mean_se
+    paired = path_stats(better, (), probability=True, group=2).mean_se
     assert beats_se(plain, anti, ref) == pytest.approx(paired)
     # the other way round, and over the common first paths when the counts differ
     worse = (a > b).astype(float)
     assert beats_se(anti, plain, ref) == pytest.approx(
-        path_stats(worse, (), probability=True, pairs=True).mean_se
+        path_stats(worse, (), probability=True, group=2).mean_se
     )
     short = _run([ANTI, "scenario.paths=301"])
     c = short.path_metrics["pakistan.margin_usd"].to_numpy()
     assert beats_se(plain, short, ref) == pytest.approx(
-        path_stats((c > a[:301]).astype(float), (), probability=True, pairs=True).mean_se
+        path_stats((c > a[:301]).astype(float), (), probability=True, group=2).mean_se
     )
