@@ -167,8 +167,8 @@ def comparison_table(results: Sequence[Result], models: Sequence[Scenario]) -> p
     Carlo standard errors ``NAME.p5_se`` ... and, for every scenario after the
     first, ``NAME.diff_p50`` (its median minus the first scenario's),
     ``NAME.prob_beats`` (share of paths on which it beats the first) with its
-    error ``NAME.prob_beats_se`` (binomial, or over antithetic pairs when either
-    run pairs its paths), and ``NAME.prob_same`` (share of
+    error ``NAME.prob_beats_se`` (binomial, or over antithetic pairs or QMC sets
+    when either run groups its paths), and ``NAME.prob_same`` (share of
     paths on which the two are equal). The difference of medians has no error
     column: the scenarios share their random draws, so the two medians'
     errors are correlated and do not add in quadrature.

@@ -37,6 +37,7 @@ from simulator.analysis.variants import MetricRef, variant
 from simulator.engine.memory import available_bytes, estimate_bytes
 from simulator.engine.plan import BLOCK_PATHS
 from simulator.inputs.scenario import ResolvedScenario
+from simulator.inputs.schema_meta import QMC_TRUSTED_PATHS
 from simulator.results.result import Result
 
 __all__ = [
@@ -172,6 +173,8 @@ def run_to_precision(
     """
     current = scenario
     paths = scenario.model.scenario.paths
+    # QMC errors from under 8 sets are too rough to stop on (QMC_TRUSTED_PATHS)
+    trusted = QMC_TRUSTED_PATHS if scenario.model.scenario.variance_reduction == "qmc" else 0
     result = simulate(current)
     rel = relative_se(result, ref)
     rounds, why = 1, ""
@@ -179,10 +182,12 @@ def run_to_precision(
         if math.isnan(rel):
             why = "an undefined standard error (the statistic is 0, inf or NaN)"
             break
-        if rel <= target:
+        if rel <= target and paths >= trusted:
             break
         if paths >= max_paths:
             why = f"the cap of {max_paths:,} paths (--max-paths)"
+            if rel <= target:  # met, but on an error from too few QMC sets to trust
+                why += f"; qmc errors need {trusted:,} paths (8 Sobol' sets) to be trusted"
             break
         fits = memory_cap(result)
         if fits is not None and paths >= fits:
@@ -192,13 +197,14 @@ def run_to_precision(
             why = f"{MAX_ROUNDS} rounds"
             break
         cap = max_paths if fits is None else min(max_paths, max(fits, paths))
-        paths = paths_needed(paths, rel, target, cap)
+        paths = max(paths_needed(paths, rel, target, cap), min(trusted, cap))
         if note is not None:
             note(f"{ref.label}: relative se {rel:.2%} > {target:.2%}; running {paths:,} paths")
         current = variant(scenario, [f"scenario.paths={paths}"])
         result = simulate(current)
         rel = relative_se(result, ref)
         rounds += 1
-    precision = Precision(ref.label, target, rel, paths, rounds, rel <= target, why)
+    reached = rel <= target and paths >= trusted
+    precision = Precision(ref.label, target, rel, paths, rounds, reached, why)
     result.meta["precision"] = precision.as_meta()
     return result, precision

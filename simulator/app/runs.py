@@ -87,7 +87,7 @@ def summary_frames(result: Result, scenario: ResolvedScenario) -> list[tuple[str
 
 def summary_note(result: Result) -> str:
     """What the ``±`` means, over this run's paths."""
-    return error_note(result.meta.get("paths"))
+    return error_note(result.meta.get("paths"), result.meta.get("variance_reduction", "none"))
 
 
 def figure_makers(result: Result) -> dict[str, Callable[[], Figure]]:

@@ -201,7 +201,7 @@ def _errors_over(method: str, paths: int) -> str:
         return " (over antithetic pairs)"
     if method != "qmc":
         return ""
-    sets = -(-paths // QMC_SET_POINTS)
+    sets = paths // QMC_SET_POINTS  # complete sets (a short last one counts as paths)
     rough = "; errors from fewer than 8 sets are themselves rough" if sets < 8 else ""
     return f" (from the spread between {sets} QMC sets of {QMC_SET_POINTS} paths{rough})"
 

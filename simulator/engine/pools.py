@@ -113,8 +113,9 @@ def open_pool(name: str, workers: int | None, address: str | None, tasks: int) -
         n = max(1, min(workers or cpus, tasks))
         ctx = mp.get_context(start_method())
         if ctx.get_start_method() == "forkserver":
-            # children fork with the backends (and so the engine) imported
-            ctx.set_forkserver_preload(["simulator.engine.backends"])
+            # children fork with the backends (and so the engine) imported, and the
+            # kernel loaded (simulator.engine.preload)
+            ctx.set_forkserver_preload(["simulator.engine.backends", "simulator.engine.preload"])
         _quiet_resource_tracker()
         executor = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint)
         pool = Pool(executor, n, remote=True)

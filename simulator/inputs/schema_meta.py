@@ -18,7 +18,7 @@ from simulator.inputs.schema_types import (
     physical,
 )
 
-__all__ = ["QMC_MIN_PATHS", "QMC_SET_POINTS", "Meta"]
+__all__ = ["QMC_MIN_PATHS", "QMC_SET_POINTS", "QMC_TRUSTED_PATHS", "Meta"]
 
 #: Points per scrambled Sobol' set, a power of two [-]. Each set is one
 #: independent replicate, and a run's errors come from the spread between sets:
@@ -31,6 +31,12 @@ QMC_SET_POINTS = 256
 #: Fewest paths a ``"qmc"`` run takes [-]: two scrambled Sobol' sets, since its
 #: errors come from the spread between sets.
 QMC_MIN_PATHS = 2 * QMC_SET_POINTS
+
+#: Paths from which a ``"qmc"`` run's errors are trusted [-]: 8 complete sets, 7
+#: degrees of freedom (an error from 1 is below a third of the truth 26 % of the
+#: time). Fewer: the run footer says the errors are rough, and ``--precision``
+#: does not stop on them.
+QMC_TRUSTED_PATHS = 8 * QMC_SET_POINTS
 
 
 class Meta(StrictModel):

@@ -111,6 +111,8 @@ def bridge_order(n_days: int) -> Order:
         intervals = [pair for m, a, b in zip(mid, lo, hi, strict=True) for pair in ((a, m), (m, b))]
     ints = [np.concatenate([p[j] for p in parts]).astype(np.int64) for j in range(3)]
     floats = [np.concatenate([w[j] for w in weights]) for j in range(3)]
+    for array in (*ints, *floats):
+        array.setflags(write=False)  # cached: shared by every caller
     return ints[0], ints[1], ints[2], floats[0], floats[1], floats[2]
 
 
@@ -190,7 +192,8 @@ def sobol_normals(rng: Generator, n_points: int, dims: int) -> np.ndarray:
     -------
     numpy.ndarray
         Float64 ``(n_points, dims)`` of the inverse normal CDF of the points
-        [-]; each row is marginally N(0, 1)^dims. Rows come in the Sobol'
+        (each moved to the middle of its cell of width 2**-30) [-]; each row
+        is marginally N(0, 1)^dims up to that grid, so ``|z| <= 6.2``. Rows come in the Sobol'
         order, so the first ``k`` rows are the same for any ``n_points >= k``.
 
     References
@@ -201,6 +204,8 @@ def sobol_normals(rng: Generator, n_points: int, dims: int) -> np.ndarray:
         raise ValueError(f"n_points must be a power of two (got {n_points})")
     sampler = qmc.Sobol(dims, scramble=True, rng=rng)
     u = sampler.random_base2(int(math.log2(n_points)))
-    # a scrambled point lies in [0, 1); keep it off 0 so the inverse CDF stays finite
-    np.maximum(u, np.finfo(np.float64).tiny, out=u)
+    # a scrambled coordinate is k / 2**bits: move it to its cell's midpoint, so that
+    # k = 0 (probability 2**-bits) maps to -6.2, as the largest k maps to +6.2,
+    # not to -inf or, clamped, to -37.5 standard deviations
+    u += 0.5 / 2.0**sampler.bits
     return np.asarray(ndtri(u))

@@ -24,8 +24,9 @@ where :math:`\hat x(r)` interpolates the sorted values at rank :math:`r`
 (clamped to the sample). It needs no density estimate and no resampling.
 The mean's standard error is the sample standard deviation over
 :math:`\sqrt n`; a probability's (the mean of a 0/1 outcome) is the binomial
-:math:`\sqrt{p(1-p)/n}`. All assume independent paths, which btcsim's paths
-are (each path has its own draws).
+:math:`\sqrt{p(1-p)/n}`. These assume independent paths, as plain Monte Carlo
+draws them; with antithetic pairs or QMC sets (``scenario.variance_reduction``)
+the groups are the independent draws instead (:func:`path_stats`).
 
 References
 ----------
@@ -127,7 +128,7 @@ def independent_group(variance_reduction: str) -> int:
     """Paths per independent group of a run with this ``scenario.variance_reduction`` [-].
 
     1 for plain Monte Carlo; 2 for antithetic pairs; one scrambled Sobol' set
-    of :data:`~simulator.model.QMC_SET_POINTS` for randomised QMC
+    of :data:`~simulator.inputs.schema_meta.QMC_SET_POINTS` for randomised QMC
     (:mod:`simulator.engine.normals`).
     """
     return {"none": 1, "antithetic": 2, "qmc": QMC_SET_POINTS}[variance_reduction]
@@ -162,7 +163,8 @@ def path_stats(
     scrambled Sobol' set). The estimates are the same, but the
     errors count the groups, not the paths, as the independent draws. The
     mean's error is :math:`\sqrt{m\,\mathrm{Var}(S_g)}/n` from the group sums
-    :math:`S_g` (a probability's too, not the binomial). A percentile's uses
+    :math:`S_g` (a probability's too, not the binomial, but at least
+    :math:`1/n`, one path, when the probability is strictly between 0 and 1). A percentile's uses
     the same order-statistic interval with the rank spread
     :math:`\sqrt{m\,\mathrm{Var}(\sum_{i \in g} I_i)}`, where :math:`I` marks a
     path at or below the estimate: for independent paths this is the
@@ -225,6 +227,11 @@ def path_stats(
         mean_se = np.nan
     elif grouped:
         mean_se = float(np.sqrt(_grouped_sum_var(x, group)) / n)
+        if probability and 0.0 < mean < 1.0:
+            # at least one path: groups whose counts all tie (a QMC set puts an exact
+            # share of its points below a threshold on its first coordinate) give 0,
+            # but a share of n paths is known no closer than 1/n
+            mean_se = max(mean_se, 1.0 / n)
     elif probability:
         mean_se = float(np.sqrt(mean * (1.0 - mean) / n))
     else:

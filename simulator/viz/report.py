@@ -97,7 +97,8 @@ def _summary(result: Result, scenario: ResolvedScenario) -> str:
             title = kind if kind == "market" else f"{kind} {entity}"
             parts += [f"<h4>{escape(title)}</h4>", table]
     if parts:
-        parts.insert(0, f"<p>{escape(error_note(result.meta.get('paths')))}</p>")
+        note = error_note(result.meta.get("paths"), result.meta.get("variance_reduction", "none"))
+        parts.insert(0, f"<p>{escape(note)}</p>")
     return "\n".join(parts)
 
 

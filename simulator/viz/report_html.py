@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.inputs.schema_meta import QMC_SET_POINTS
 from simulator.results.format import format_number, format_percent, format_with_error
 from simulator.viz.style import DPI, PROVENANCE_COLORS
 
@@ -203,9 +204,20 @@ def summary_table(
     return html_table(headers, rows, {2, 3, 4, 5}) if rows else ""
 
 
-def error_note(paths: Any = None) -> str:
-    """What the ± of the summary tables means (plain text, over ``paths`` paths if known)."""
-    over = f" over {int(paths):,} paths" if isinstance(paths, int | float) and paths else ""
+def error_note(paths: Any = None, method: Any = "none") -> str:
+    """What the ± of the summary tables means (plain text, over ``paths`` paths if known).
+
+    ``method`` is ``scenario.variance_reduction``: with antithetic pairs or
+    QMC sets the errors count those as the independent draws.
+    """
+    counted = isinstance(paths, int | float) and paths
+    over = f" over {int(paths):,} paths" if counted else ""
+    if method == "antithetic":
+        over += ", counted in antithetic pairs"
+    elif method == "qmc":
+        sets = int(paths) // QMC_SET_POINTS if counted else 0
+        rough = " (under 8 sets: the errors themselves are rough)" if counted and sets < 8 else ""
+        over += f", from the spread between {sets:,} QMC Sobol' sets{rough}" if counted else ""
     return (
         f"± is the Monte Carlo standard error of each statistic{over}: what a rerun with "
         "another seed would move it by, typically. It says nothing about whether the model's "

@@ -73,3 +73,25 @@ def test_precision_bad_input_is_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert message in result.output
         assert not (tmp_path / "x").exists()
+
+
+def test_precision_does_not_stop_on_rough_qmc_errors(tmp_path: Path) -> None:
+    # 512 QMC paths are two Sobol' sets: an error with 1 degree of freedom. A loose
+    # target is met at once, but the run goes on to 8 sets (2,048 paths) before it stops.
+    path = write_scenario(tmp_path, MINIMAL_SCENARIO)
+    out = tmp_path / "out"
+    args = ["run", str(path), "--paths", "512", "--out", str(out), "--precision", "0.5"]
+    qmc = ["--set", 'scenario.variance_reduction="qmc"']
+    result = runner.invoke(app, [*args, *qmc, "--precision-metric", "treasury.value_usd.p50"])
+    assert result.exit_code == 0, result.output
+    got = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["precision"]
+    assert got["reached"] and got["paths"] == 2048 and got["rounds"] == 2
+    assert "from the spread between 8 QMC sets of 256 paths" in result.output
+    # with a cap below 2,048 the target is met but not trusted: said, not hidden
+    capped = runner.invoke(
+        app, [*args[:-2], "--out", str(tmp_path / "c"), "--precision", "0.5", *qmc,
+              "--max-paths", "1024"],
+    )  # fmt: skip
+    assert capped.exit_code == 0, capped.output
+    assert "warning: precision not reached" in capped.output
+    assert "qmc errors need 2,048 paths" in capped.output

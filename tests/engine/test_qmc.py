@@ -65,7 +65,7 @@ def test_the_order_fills_each_day_once_from_earlier_points(n_days: int) -> None:
         assert left[k] < p <= right[k] or k == 0
         seen.add(int(p))
     np.testing.assert_allclose(w_left + w_right, np.r_[0.0, np.ones(n_days - 1)])
-    if n_days >= 512:  # levels 0 to 8 are the first 256 points, about evenly spread
+    if n_days >= 512:  # levels 0 to 7 are the first 128 points, about evenly spread
         gaps = np.diff(np.sort(np.r_[0, points[:QMC_DIMS]]))
         assert gaps.max() <= math.ceil(n_days / 128)
 
@@ -95,6 +95,45 @@ def test_sobol_normals_need_a_power_of_two_and_keep_their_first_rows() -> None:
     # coordinate (a (0, 1)-net in one dimension: every interval [j/1024, (j+1)/1024) once)
     octile = np.floor(8 * (0.5 * (1 + np.vectorize(math.erf)(a[:, 0] / math.sqrt(2)))))
     assert np.bincount(octile.astype(int), minlength=8).tolist() == [128] * 8
+    # each coordinate sits in the middle of its cell of 2**-30: k = 0 maps to -6.2, not -inf
+    from scipy.special import ndtr, ndtri
+
+    cells = ndtr(a) * 2.0**30 - 0.5
+    np.testing.assert_allclose(cells, np.round(cells), atol=1e-3)
+    assert np.abs(a).max() <= -ndtri(0.5 / 2.0**30) + 1e-9
+
+
+def test_the_streams_take_different_sobol_dimensions() -> None:
+    """Price, network and exchange-rate shocks of a QMC block are uncorrelated.
+
+    Were two streams dealt the same Sobol' columns, their horizon values
+    W_N would be perfectly correlated; 8 blocks of independent ones give
+    correlations within 4 / sqrt(8192) = 0.044 of 0.
+    """
+    from simulator.engine.normals import BlockNormals
+
+    blocks = [BlockNormals(5, b, 1024, 730, "qmc") for b in range(8)]
+    w = np.concatenate(
+        [np.stack([block.normals(k).sum(axis=1) for k in range(3)]) for block in blocks], axis=1
+    )
+    corr = np.corrcoef(w)
+    assert np.abs(corr[np.triu_indices(3, 1)]).max() < 4 / math.sqrt(w.shape[1])
+    # and each is N(0, N): sd of W_N / sqrt(730) within 4 SE (sqrt(1 / (2 n))) of 1
+    assert np.abs(w.std(axis=1) / math.sqrt(730) - 1).max() < 4 / math.sqrt(2 * w.shape[1])
+
+
+def test_a_gbm_mean_price_has_its_known_value(tmp_path: Path) -> None:
+    """E[S_T] = S_0 exp(mu T) for a GBM, within 4 QMC standard errors.
+
+    S_0 = 100,000, mu = 0.3 a year, T = days / 365.25 at the last day.
+    """
+    path = write_scenario(tmp_path, MINIMAL_SCENARIO)
+    sets = [QMC, "scenario.paths=8192", "market.price.expected_return_per_year=0.3"]
+    result = simulate(load_scenario(path, sets))
+    row = result.summary.set_index(["entity", "metric"]).loc[("market", "price_usd")]
+    expected = 100_000 * math.exp(0.3 * result.meta["days"] / 365.25)
+    assert 0 < row["mean_se"] < 0.01 * expected
+    assert abs(row["mean"] - expected) <= 4 * row["mean_se"], (row["mean"], expected)
 
 
 # ------------------------------------------------------------------ runs
@@ -109,8 +148,11 @@ def summaries() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_unbiased_against_plain_monte_carlo(summaries: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """Each key mean and median within 4 combined standard errors of plain Monte Carlo.
 
-    Different draws, so the errors are independent: the difference has sd
-    sqrt(se_a^2 + se_b^2).
+    QMC's tail normals come from the same pseudo-random streams as plain
+    Monte Carlo's, but laid out differently (a row's draws fill other days)
+    and behind Sobol' heads, so the two runs are independent in effect: the
+    difference has sd sqrt(se_a^2 + se_b^2). (Plain Monte Carlo's error
+    dominates; test_a_gbm_mean_price_has_its_known_value checks QMC alone.)
     """
     plain, qmc = summaries
     checked = 0
@@ -136,7 +178,7 @@ def test_qmc_cuts_the_reserve_errors_at_equal_paths(
 
 
 def test_the_between_set_errors_match_the_spread_over_seeds() -> None:
-    """The reported error of a QMC mean against the sd of that mean over 16 seeds.
+    """Reported QMC errors (a mean, two percentiles) against their spread over 16 seeds.
 
     Each run has 16 Sobol' sets, so its error has 15 degrees of freedom; the
     mean of 16 squared errors has 240, the seeds' sample variance 15. Their
@@ -144,14 +186,20 @@ def test_the_between_set_errors_match_the_spread_over_seeds() -> None:
     (scipy.stats.f.ppf), so the ratio of standard deviations must lie in
     [0.48, 1.63].
     """
-    means, ses = [], []
+    checked = [
+        (("el_salvador", "value_usd"), "mean"),
+        (("pakistan", "margin_usd"), "p50"),  # a rank-spread percentile error
+        (("el_salvador", "value_usd"), "p5"),
+    ]
+    rows = []
     for seed in range(16):
         r = _run([QMC, "scenario.paths=4096", "scenario.horizon_years=1", f"scenario.seed={seed}"])
-        row = r.summary.set_index(["entity", "metric"]).loc[("el_salvador", "value_usd")]
-        means.append(row["mean"])
-        ses.append(row["mean_se"])
-    ratio = float(np.std(means, ddof=1) / math.sqrt(np.mean(np.square(ses))))
-    assert 0.48 <= ratio <= 1.63, ratio
+        rows.append(r.summary.set_index(["entity", "metric"]))
+    for key, stat in checked:
+        values = [row.loc[key, stat] for row in rows]
+        ses = [row.loc[key, f"{stat}_se"] for row in rows]
+        ratio = float(np.std(values, ddof=1) / math.sqrt(np.mean(np.square(ses))))
+        assert 0.48 <= ratio <= 1.63, (key, stat, ratio)
 
 
 def test_first_n_paths_equal_a_run_of_n_and_backends_agree() -> None:
@@ -203,15 +251,28 @@ def test_grouped_errors_reduce_to_the_independent_ones_for_independent_groups() 
     assert math.isnan(float(path_stats(x[:2000], (50,), group=1024).mean_se))
 
 
+def test_a_probability_whose_groups_all_tie_is_known_to_one_path() -> None:
+    # 8 groups of 256 with exactly 64 outcomes each: the group sums do not vary, yet
+    # a share of 2,048 paths is known no closer than one path, 1 / 2,048
+    outcome = np.tile(np.r_[np.ones(64), np.zeros(192)], 8)
+    st = path_stats(outcome, (), probability=True, group=256)
+    assert float(st.mean) == 0.25
+    assert float(st.mean_se) == pytest.approx(1 / 2048)
+    # a certain outcome keeps its zero error
+    assert float(path_stats(np.ones(2048), (), probability=True, group=256).mean_se) == 0.0
+
+
 @pytest.mark.parametrize(
-    ("sets", "words"),
+    ("file", "paths", "words"),
     [
-        (["--set", QMC, "--set", "scenario.paths=4096"], ["'t' price model", "'antithetic'"]),
-        (["--set", QMC, "--set", "scenario.paths=500"], ["paths >= 512", "500"]),
+        ("price_models/t.toml", 4096, ["'t' price model", "'antithetic' or 'none'"]),
+        ("price_models/jump.toml", 4096, ["'jump' price model", "set 'none'"]),
+        ("price_models/bootstrap.toml", 4096, ["'bootstrap' price model", "set 'none'"]),
+        ("baseline.toml", 500, ["paths >= 512", "500"]),
     ],
 )
-def test_qmc_refusals_are_one_line(tmp_path: Path, sets: list[str], words: list[str]) -> None:
-    file = "price_models/t.toml" if "4096" in sets[-1] else "baseline.toml"
+def test_qmc_refusals_are_one_line(tmp_path: Path, file: str, paths: int, words: list[str]) -> None:
+    sets = ["--set", QMC, "--set", f"scenario.paths={paths}"]
     out = CliRunner().invoke(app, ["run", file, *sets, "--out", str(tmp_path / "o")])
     assert out.exit_code == 2, out.output
     assert "scenario.variance_reduction" in out.output

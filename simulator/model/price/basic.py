@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from simulator.model.shocks import (
     apply_shocks,
@@ -142,12 +143,28 @@ def log_random_walk(
     if sigma == 0.0:
         out[...] = _compound_row(start, a, z.shape[1])
         return out
-    np.multiply(z, sigma * math.sqrt(_DT), out=out)
-    out += a * _DT
-    np.cumsum(out, axis=1, out=out)
+    _drift_cumsum(np.ascontiguousarray(z, dtype=np.float64), sigma * math.sqrt(_DT), a * _DT, out)
     np.exp(out, out=out)
     out *= start
     return out
+
+
+@njit(cache=True, nogil=True)
+def _drift_cumsum(
+    z: np.ndarray, scale: float, shift: float, out: np.ndarray
+) -> None:  # pragma: no cover - compiled; log_random_walk is tested
+    """``out[i, d] = sum over k <= d of (scale * z[i, k] + shift)``, one pass, left to right.
+
+    The same operations in the same order as ``z * scale + shift`` then a
+    cumulative sum along each row (numpy's is sequential too), so the result
+    is bit for bit what those three numpy passes gave; ``out`` may be ``z``.
+    """
+    n, n_days = z.shape
+    for i in range(n):
+        acc = 0.0
+        for d in range(n_days):
+            acc += z[i, d] * scale + shift
+            out[i, d] = acc
 
 
 # ---------------------------------------------------------------- models
