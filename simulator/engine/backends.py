@@ -10,7 +10,8 @@ Backends
 ``processes``
     A :class:`concurrent.futures.ProcessPoolExecutor` over local cores
     (all by default), started with ``forkserver`` where available (``spawn``
-    elsewhere): forking a parent that runs threads is unsafe.
+    elsewhere): forking a parent that runs threads is unsafe. The forkserver
+    loads the kernel before it forks (:mod:`simulator.engine.preload`).
 ``dask``
     :mod:`dask.distributed`: a local cluster of single-threaded worker
     processes (2 by default), or an existing cluster at ``address``
@@ -27,7 +28,7 @@ way the work is split.
 In this process (``serial``, ``threads``) a task is one block computed with
 the parent's :class:`~simulator.engine.plan.Plan`. A task sent to another
 process carries the pydantic model, the scenario file name, the output
-frequency and a range of about a quarter of the variant's blocks per worker,
+frequency and a range of ``blocks // (8 * workers)`` blocks (at least one),
 never arrays; it plans the variant once (plans can read history files),
 computes its blocks and returns their paths, so workers keep no state between
 tasks. The parent assembles a variant's blocks and packages it (through the
@@ -155,12 +156,11 @@ class _Run(Generic[P]):
     def by_block(self, pool: Pool) -> None:
         """Tasks of consecutive blocks of one variant; the parent assembles and packages each.
 
-        In this process a task is one block. In other processes a task is a
-        run of ``blocks // (8 * workers)`` blocks (at least one), which the
-        task plans once: at least eight tasks per worker where there are the
-        blocks, so the workers finish together (10 blocks on 2 workers were
-        five tasks of 2: 6 blocks against 4), few enough that planning (which
-        can read files) costs little; no plan is kept between tasks.
+        In this process a task is one block; in other processes a run of
+        ``blocks // (8 * workers)`` blocks (at least one) that it plans once:
+        eight tasks a worker where there are the blocks, so the workers finish
+        together (10 blocks on 2 workers were five tasks of 2: 6 blocks against
+        4), few enough that planning (which can read files) costs little.
         """
         queue: deque[tuple[int, int, int]] = deque()
         for i in self.plans:

@@ -42,8 +42,6 @@ import math
 import numpy as np
 from numba import njit
 from numpy.random import Generator
-from scipy.special import ndtri
-from scipy.stats import qmc
 
 __all__ = ["QMC_DIMS", "bridge_increments", "bridge_order", "sobol_normals"]
 
@@ -202,6 +200,10 @@ def sobol_normals(rng: Generator, n_points: int, dims: int) -> np.ndarray:
     """
     if n_points < 1 or n_points & (n_points - 1):
         raise ValueError(f"n_points must be a power of two (got {n_points})")
+    # imported here: scipy.stats takes 0.4 s to import, which only QMC runs should pay
+    from scipy.special import ndtri
+    from scipy.stats import qmc
+
     sampler = qmc.Sobol(dims, scramble=True, rng=rng)
     u = sampler.random_base2(int(math.log2(n_points)))
     # a scrambled coordinate is k / 2**bits: move it to its cell's midpoint, so that

@@ -231,3 +231,18 @@ def test_cli_backend_choice_and_errors(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert bad.exit_code == 2 and "--backend: expected one of" in bad.output
     lone = runner.invoke(app, [*base, "--address", "tcp://127.0.0.1:1"])
     assert lone.exit_code == 2 and "--address: only with --backend dask" in lone.output
+
+
+def test_the_forkserver_preload_imports_and_warms_the_kernel() -> None:
+    # the processes backend's forkserver imports it before forking workers; it must
+    # import cleanly in a fresh interpreter (a failure would break every worker)
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import simulator.engine.preload"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
