@@ -6,7 +6,9 @@ Importable from any test module as ``from support import ...`` (pytest puts
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 #: The project's root (the folder with pyproject.toml).
 PROJECT = Path(__file__).resolve().parents[1]
@@ -61,3 +63,35 @@ def write_scenario(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+#: Key (entity, metric) rows of the baseline's summary that the variance-reduction
+#: tests compare with plain Monte Carlo.
+KEY_METRICS = (
+    ("el_salvador", "value_usd"),
+    ("el_salvador", "prob_below_cost"),
+    ("pakistan", "margin_usd"),
+    ("pakistan", "btc_mined_btc"),
+    ("market", "price_usd"),
+    ("market", "network_hashrate_ehs"),
+)
+
+
+def check_within_4_se(method: Any, plain: Any) -> int:
+    """Assert each key median and mean of ``method`` within 4 combined errors of ``plain``.
+
+    Both are summaries indexed by (entity, metric) from independent draws, so
+    a difference has sd sqrt(se_a^2 + se_b^2). A probability has no median.
+    Returns the number of estimates checked.
+    """
+    checked = 0
+    for key in KEY_METRICS:
+        for stat in ("p50", "mean"):
+            a, b = method.loc[key], plain.loc[key]
+            if math.isnan(b[stat]):
+                continue
+            se = math.hypot(a[f"{stat}_se"], b[f"{stat}_se"])
+            assert se > 0, key
+            assert abs(a[stat] - b[stat]) <= 4 * se, (key, stat, a[stat], b[stat], se)
+            checked += 1
+    return checked

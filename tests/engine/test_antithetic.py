@@ -8,11 +8,10 @@ and any backend gives the same numbers.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
+from support import check_within_4_se
 from typer.testing import CliRunner
 
 from cli import app
@@ -69,24 +68,7 @@ def test_unbiased_against_plain_monte_carlo(summaries: tuple[pd.DataFrame, pd.Da
     A median error below one rank is floored at one rank (see path_stats).
     """
     plain, anti = summaries
-    checked = 0
-    for key in [
-        ("el_salvador", "value_usd"),
-        ("el_salvador", "prob_below_cost"),
-        ("pakistan", "margin_usd"),
-        ("pakistan", "btc_mined_btc"),
-        ("market", "price_usd"),
-        ("market", "network_hashrate_ehs"),
-    ]:
-        for stat in ("p50", "mean"):
-            a, b = anti.loc[key], plain.loc[key]
-            if math.isnan(b[stat]):
-                continue  # a probability has no median
-            se = math.hypot(a[f"{stat}_se"], b[f"{stat}_se"])
-            assert se > 0, key
-            assert abs(a[stat] - b[stat]) <= 4 * se, (key, stat, a[stat], b[stat], se)
-            checked += 1
-    assert checked == 11
+    assert check_within_4_se(anti, plain) == 11
 
 
 def test_pairs_reduce_the_error_of_the_mean_at_equal_paths(

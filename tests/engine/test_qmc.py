@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import MINIMAL_SCENARIO, write_scenario
+from support import MINIMAL_SCENARIO, check_within_4_se, write_scenario
 from typer.testing import CliRunner
 
 from cli import app
@@ -30,14 +30,6 @@ from simulator.results.stats import path_stats
 BASE = "scenarios/baseline.toml"
 QMC = 'scenario.variance_reduction="qmc"'
 SHORT = ["scenario.horizon_years=2"]
-KEYS = [
-    ("el_salvador", "value_usd"),
-    ("el_salvador", "prob_below_cost"),
-    ("pakistan", "margin_usd"),
-    ("pakistan", "btc_mined_btc"),
-    ("market", "price_usd"),
-    ("market", "network_hashrate_ehs"),
-]
 
 
 def _run(sets: list[str], backend: str = "threads") -> object:
@@ -155,17 +147,7 @@ def test_unbiased_against_plain_monte_carlo(summaries: tuple[pd.DataFrame, pd.Da
     dominates; test_a_gbm_mean_price_has_its_known_value checks QMC alone.)
     """
     plain, qmc = summaries
-    checked = 0
-    for key in KEYS:
-        for stat in ("p50", "mean"):
-            a, b = qmc.loc[key], plain.loc[key]
-            if math.isnan(b[stat]):
-                continue  # a probability has no median
-            se = math.hypot(a[f"{stat}_se"], b[f"{stat}_se"])
-            assert se > 0, key
-            assert abs(a[stat] - b[stat]) <= 4 * se, (key, stat, a[stat], b[stat], se)
-            checked += 1
-    assert checked == 11
+    assert check_within_4_se(qmc, plain) == 11
 
 
 def test_qmc_cuts_the_reserve_errors_at_equal_paths(
