@@ -10,7 +10,10 @@ the exchange rate), the floor for any Monte Carlo of this size; then, in the
 same process, the wall time of the run on each backend (after a warm-up run
 that compiles the kernel; a backend's pool is started by its run, as for a
 user), its ratio to the floor, its speed-up over serial, and path-days per
-second. Peak RSS is the process's after the first backend. With ``--repeat
+second. Peak RSS is this process's peak so far after each backend's run (a
+running maximum: a backend that needs less than an earlier one shows the
+earlier figure); the ``processes`` workers are the forkserver's children,
+not this process's, and are not counted. With ``--repeat
 R`` the whole measurement runs R times (fresh processes) and the medians are
 printed too. ``--no-fx`` runs the baseline without its ``[market.fx]`` path
 (the Pakistani reserve valued in USD only), to show what the exchange rate
@@ -61,15 +64,15 @@ def _one(paths: int, years: float, no_fx: bool, backends: list[str]) -> dict[str
     days = 0
     rng = np.random.default_rng(0)
     walls: dict[str, float] = {}
-    rss_mb = 0.0
+    rss_mb: dict[str, float] = {}
     floor = 0.0
     for i, backend in enumerate(backends):
         began = time.perf_counter()
         result = simulate(scenario, backend=backend)
         walls[backend] = time.perf_counter() - began
         days = result.meta["days"]
+        rss_mb[backend] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if i == 0:
-            rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             began = time.perf_counter()
             for lo in range(0, paths, 1024):  # same block size, same count of draws
                 n = min(1024, paths - lo)
@@ -77,7 +80,13 @@ def _one(paths: int, years: float, no_fx: bool, backends: list[str]) -> dict[str
                     rng.standard_normal((n, days))
             floor = time.perf_counter() - began
         del result
-    return {"paths": paths, "days": days, "floor_s": floor, "walls": walls, "peak_rss_mb": rss_mb}
+    return {
+        "paths": paths,
+        "days": days,
+        "floor_s": floor,
+        "walls": walls,
+        "peak_rss_mb": rss_mb,
+    }
 
 
 def _print(r: dict[str, Any], backends: list[str]) -> None:
@@ -88,7 +97,7 @@ def _print(r: dict[str, Any], backends: list[str]) -> None:
         print(
             f"{r['paths']:>8,} {backend:<10} {wall:>8.2f} {r['floor_s']:>8.2f} "
             f"{wall / r['floor_s']:>6.2f} {speedup} {r['paths'] * r['days'] / wall:>12.3g} "
-            f"{r['peak_rss_mb']:>12,.0f}"
+            f"{r['peak_rss_mb'][backend]:>12,.0f}"
         )
 
 
@@ -134,7 +143,9 @@ def main() -> None:
                 "paths": paths,
                 "days": rs[0]["days"],
                 "floor_s": statistics.median(r["floor_s"] for r in rs),
-                "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in rs),
+                "peak_rss_mb": {
+                    b: statistics.median(r["peak_rss_mb"][b] for r in rs) for b in args.backends
+                },
                 "walls": {b: statistics.median(r["walls"][b] for r in rs) for b in args.backends},
             }
             _print(median, args.backends)

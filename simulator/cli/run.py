@@ -268,6 +268,9 @@ def run(
     Example: btcsim run scenarios/baseline.toml --paths 5000 --seed 7 --out results/base --plot
 
     Example: btcsim run --precision 0.01 --precision-metric el_salvador.value_usd.p50
+
+    Example: btcsim run --paths 2048 --set 'scenario.variance_reduction="qmc"'
+    (fewer paths for the same error; also "antithetic")
     """
     from simulator.analysis.variants import check_unique_names
     from simulator.inputs.scenario import load_scenario

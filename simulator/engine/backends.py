@@ -25,19 +25,8 @@ only on the variant's model and the block index (see
 summary, are bit-identical whatever the backend, the number of workers or the
 way the work is split.
 
-In this process (``serial``, ``threads``) a task is one block computed with
-the parent's :class:`~simulator.engine.plan.Plan`. A task sent to another
-process carries the pydantic model, the scenario file name, the output
-frequency and a range of ``blocks // (8 * workers)`` blocks (at least one),
-never arrays; it plans the variant once (plans can read history files),
-computes its blocks and returns their paths, so workers keep no state between
-tasks. The parent assembles a variant's blocks and packages it (through the
-caller's ``package``) as soon as its last block arrives, while the workers go
-on. On ``processes`` and ``dask``, when there are at least twice as many
-variants as workers (sweeps), a task runs all blocks of one variant and
-packages it in the worker instead: the paths then never cross a process
-boundary, and the percentiles, which cost about as much as the paths
-themselves, are computed in parallel too.
+What a task is on each backend, and how the parent assembles the results:
+:mod:`simulator.engine.tasks`.
 
 A streamed variant (:mod:`simulator.engine.stream_tasks`) runs its block 0
 here when it is reached, then bins its blocks instead of returning them; at
@@ -64,10 +53,11 @@ from simulator.engine import plan as engine
 from simulator.engine.memory import check_memory, paths_array
 from simulator.engine.outcome import Finished, P, Packager, VariantError, one_line
 from simulator.engine.plan import BLOCK_PATHS, Plan
-from simulator.engine.pools import DASK_MISSING, Pool, open_pool
+from simulator.engine.pools import BACKENDS, DASK_MISSING, ENV_VAR, Pool, default_backend, open_pool
+from simulator.engine.shared_paths import SharedPaths
 from simulator.engine.stream import StreamState
 from simulator.engine.stream_tasks import start_stream, stream_blocks, stream_blocks_task, streams
-from simulator.engine.tasks import blocks_task, compute_blocks, variant_task
+from simulator.engine.tasks import blocks_into_task, blocks_task, compute_blocks, variant_task
 from simulator.inputs.scenario import ResolvedScenario
 
 __all__ = [
@@ -80,27 +70,12 @@ __all__ = [
     "run_many",
 ]
 
-BACKENDS: tuple[str, ...] = ("serial", "threads", "processes", "dask")
-#: Environment variable naming the default backend.
-ENV_VAR = "BTCSIM_BACKEND"
 #: Bound on the bytes of block results submitted but not yet assembled [bytes].
 _WINDOW_BYTES = 1 << 30
-
-
-def default_backend() -> str:
-    """Backend named by ``BTCSIM_BACKEND``, or ``"threads"`` when it is unset or empty.
-
-    Raises
-    ------
-    ValueError
-        If the variable names no known backend.
-    """
-    value = os.environ.get(ENV_VAR, "").strip()
-    if not value:
-        return "threads"
-    if value not in BACKENDS:
-        raise ValueError(f"{ENV_VAR}={value!r}: expected one of {', '.join(BACKENDS)}")
-    return value
+#: A variant being assembled: recorded (V, n_out, paths), finals, blocks to come, and the
+#: file the recorded array is mapped onto ("" when it is not).
+Buffer = tuple[np.ndarray, np.ndarray, list[int], str]
+Buffers = dict[int, Buffer]
 
 
 # --------------------------------------------------------------------- driver
@@ -156,11 +131,9 @@ class _Run(Generic[P]):
     def by_block(self, pool: Pool) -> None:
         """Tasks of consecutive blocks of one variant; the parent assembles and packages each.
 
-        In this process a task is one block; in other processes a run of
-        ``blocks // (8 * workers)`` blocks (at least one) that it plans once:
-        eight tasks a worker where there are the blocks, so the workers finish
-        together (10 blocks on 2 workers were five tasks of 2: 6 blocks against
-        4), few enough that planning (which can read files) costs little.
+        Remote tasks are ``blocks // (8 * workers)`` blocks (at least one): the
+        workers finish together (10 blocks on 2 workers were five tasks of 2:
+        6 blocks against 4), and each task plans once, which costs little.
         """
         queue: deque[tuple[int, int, int]] = deque()
         for i in self.plans:
@@ -182,8 +155,21 @@ class _Run(Generic[P]):
         if pool.remote and any(stop == 0 for _, _, stop in queue):  # streamed variants:
             # each remote task returns a whole binned state
             window = min(window, pool.workers)
+        buffers: Buffers = {}
+        # on local processes the workers write their paths into mapped files
+        shared = SharedPaths() if self.meta["backend"] == "processes" else None
+        try:
+            self._drain(pool, queue, buffers, shared, window, streaming)
+        finally:
+            if shared is not None:
+                shared.close()
+
+    def _drain(
+        self, pool: Pool, queue: deque[tuple[int, int, int]], buffers: Buffers,
+        shared: SharedPaths | None, window: int, streaming: int,
+    ) -> None:  # fmt: skip
+        """Submit the queued tasks ``window`` at a time; assemble, merge or fail each result."""
         pending: dict[Future[Any], tuple[int, int, int]] = {}
-        buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         while queue or pending:
             while queue and len(pending) < window:
                 i, first, stop = queue.popleft()
@@ -195,7 +181,9 @@ class _Run(Generic[P]):
                         self._start_stream(i)
                     continue
                 if self.outcome[i] is None:
-                    pending[self._submit_blocks(pool, i, first, stop)] = (i, first, stop)
+                    if i not in self.streamed and i not in buffers:
+                        buffers[i] = self._buffer(i, shared)
+                    pending[self._submit_blocks(pool, i, first, stop, buffers)] = (i, first, stop)
             if not pending:
                 continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -211,6 +199,8 @@ class _Run(Generic[P]):
                     continue
                 if i in self.streamed:
                     self._merge(i, first, stop, got)
+                elif buffers[i][3]:  # the worker wrote its paths into the mapped file
+                    self._assemble(i, first, stop, None, got, buffers)
                 else:
                     self._assemble(i, first, stop, got[0], got[1], buffers)
 
@@ -229,7 +219,15 @@ class _Run(Generic[P]):
             return
         self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
 
-    def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int) -> Future[Any]:
+    def _buffer(self, i: int, shared: SharedPaths | None) -> Buffer:
+        """Variant ``i``'s assembly buffers; its paths mapped onto a file when ``shared`` can."""
+        plan, n_paths = self.plans[i], self.scenarios[i].model.scenario.paths
+        shape = (len(plan.variables), len(plan.out_days), n_paths)
+        mapped = shared.create(str(i), shape) if shared is not None else None
+        out, path = mapped if mapped is not None else (paths_array(*shape), "")
+        return out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)], path
+
+    def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int, bufs: Buffers) -> Future:
         s = self.scenarios[i]
         if i in self.streamed:  # opened by its start, queued before its blocks
             state, lock, _ = self.streamed[i]
@@ -240,6 +238,11 @@ class _Run(Generic[P]):
             return pool.executor.submit(
                 stream_blocks, s.model, self.plans[i], state, lock, first, stop
             )
+        out, _, _, path = bufs[i]
+        if pool.remote and path:
+            return pool.executor.submit(
+                blocks_into_task, s.model, s.path, self.freq, first, stop, path, out.shape
+            )
         if pool.remote:
             return pool.executor.submit(blocks_task, s.model, s.path, self.freq, first, stop)
         return pool.executor.submit(compute_blocks, s.model, self.plans[i], first, stop)
@@ -249,20 +252,19 @@ class _Run(Generic[P]):
         i: int,
         first: int,
         stop: int,
-        out_b: np.ndarray,
+        out_b: np.ndarray | None,
         final_b: np.ndarray,
-        buffers: dict[int, tuple[np.ndarray, np.ndarray, list[int]]],
+        buffers: Buffers,
     ) -> None:
-        model, plan = self.scenarios[i].model, self.plans[i]
-        n_paths = model.scenario.paths
-        if i not in buffers:
-            out = paths_array(len(plan.variables), len(plan.out_days), n_paths)
-            buffers[i] = (out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)])
-        out, final, left = buffers[i]
+        """Blocks ``first .. stop - 1`` of variant ``i`` arrived (``out_b`` None: mapped)."""
+        n_paths = self.scenarios[i].model.scenario.paths
+        out, final, left, _ = buffers[i]
         span = slice(
             engine.block_slice(n_paths, first).start, engine.block_slice(n_paths, stop - 1).stop
         )
-        out[:, :, span], final[:, span] = out_b, final_b
+        if out_b is not None:
+            out[:, :, span] = out_b
+        final[:, span] = final_b
         left[0] -= stop - first
         self.tick(span.stop - span.start)
         if left[0] == 0:

@@ -19,7 +19,37 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DASK_MISSING", "Pool", "SerialExecutor", "open_pool", "start_method"]
+__all__ = [
+    "BACKENDS",
+    "DASK_MISSING",
+    "ENV_VAR",
+    "Pool",
+    "SerialExecutor",
+    "default_backend",
+    "open_pool",
+    "start_method",
+]
+
+BACKENDS: tuple[str, ...] = ("serial", "threads", "processes", "dask")
+#: Environment variable naming the default backend.
+ENV_VAR = "BTCSIM_BACKEND"
+
+
+def default_backend() -> str:
+    """Backend named by ``BTCSIM_BACKEND``, or ``"threads"`` when it is unset or empty.
+
+    Raises
+    ------
+    ValueError
+        If the variable names no known backend.
+    """
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return "threads"
+    if value not in BACKENDS:
+        raise ValueError(f"{ENV_VAR}={value!r}: expected one of {', '.join(BACKENDS)}")
+    return value
+
 
 #: Message for the dask backend when dask is not installed.
 DASK_MISSING = "backend 'dask' needs dask: pip install -e '.[dask]'"

@@ -3,6 +3,21 @@
 Each is a module-level function (so process pools can send it) that depends
 only on its arguments: the model, the block range and, in this process, the
 parent's plan.
+
+In this process (``serial``, ``threads``) a task is one block computed with the
+parent's :class:`~simulator.engine.plan.Plan`. A task sent to another process
+carries the pydantic model, the scenario file name, the output frequency and a
+range of ``blocks // (8 * workers)`` blocks (at least one), never arrays; it
+plans the variant once (plans can read history files), computes its blocks and
+returns their paths (on ``processes``, writes them into the parent's mapped
+array: :mod:`simulator.engine.shared_paths`), so workers keep no state between
+tasks. The parent assembles a variant's blocks and packages it (through the
+caller's ``package``) as soon as its last block arrives, while the workers go
+on. On ``processes`` and ``dask``, when there are at least twice as many
+variants as workers (sweeps), a task runs all blocks of one variant and
+packages it in the worker instead: the paths then never cross a process
+boundary, and the percentiles, which cost about as much as the paths
+themselves, are computed in parallel too.
 """
 
 from __future__ import annotations
@@ -13,10 +28,11 @@ from simulator.engine import plan as engine
 from simulator.engine.memory import paths_array
 from simulator.engine.outcome import P, Packager, TaskError, one_line
 from simulator.engine.plan import Plan
+from simulator.engine.shared_paths import write_blocks
 from simulator.engine.stream_tasks import run_streamed, streams
 from simulator.inputs.schema import Scenario
 
-__all__ = ["blocks_task", "compute_blocks", "run_variant", "variant_task"]
+__all__ = ["blocks_into_task", "blocks_task", "compute_blocks", "run_variant", "variant_task"]
 
 
 def run_variant(
@@ -51,6 +67,32 @@ def blocks_task(
     return np.concatenate([o for o, _ in parts], axis=2), np.concatenate(
         [f for _, f in parts], axis=1
     )
+
+
+def blocks_into_task(
+    model: Scenario,
+    file: str,
+    freq: str | None,
+    first: int,
+    stop: int,
+    path: str,
+    shape: tuple[int, int, int],
+) -> np.ndarray:
+    """Worker task: :func:`blocks_task`, its paths written into the parent's mapped file.
+
+    Returns only the finals ``(F, n)``; the recorded paths go into columns
+    of the file at ``path`` (:mod:`simulator.engine.shared_paths`).
+    """
+    out, final = blocks_task(model, file, freq, first, stop)
+    n_paths = model.scenario.paths
+    span = slice(
+        engine.block_slice(n_paths, first).start, engine.block_slice(n_paths, stop - 1).stop
+    )
+    try:
+        write_blocks(path, shape, span, out)
+    except Exception as exc:
+        raise TaskError(one_line(exc)) from None
+    return final
 
 
 def compute_blocks(

@@ -162,7 +162,7 @@ def check_variance_reduction(model: Scenario, file: str) -> None:
         raise ScenarioError(
             file,
             "scenario.variance_reduction",
-            f"'qmc' is not available with the {ps!r} price model (it builds normal daily "
+            f"'qmc' is not available with the {ps!r} price model (QMC builds normal daily "
             f"shocks through a Brownian bridge); use it with {', '.join(QMC_PRICE_MODELS)}, "
             f"or set {other}",
         )

@@ -65,10 +65,11 @@ class Meta(StrictModel):
         "none",
         description="Monte Carlo variance reduction: none; antithetic (paths in pairs whose "
         "price, network and exchange-rate shocks are mirror images; gbm, t and powerlaw "
-        "prices, or none random); or qmc (randomised quasi-Monte Carlo: every 256 paths a "
-        "scrambled Sobol' set through a Brownian bridge, errors from the spread between "
-        "sets, so at least 512 paths, 2,048 or more for errors to trust; gbm and powerlaw "
-        "prices, or none random). Neither works with jump or bootstrap prices",
+        "prices, and the non-random constant, cagr and csv); or qmc (randomised quasi-Monte "
+        "Carlo: every 256 paths a scrambled Sobol' set through a Brownian bridge, errors "
+        "from the spread between sets, so at least 512 paths, 2,048 or more for errors to "
+        "trust; gbm and powerlaw prices, and the non-random ones; not t). Neither works "
+        "with jump or bootstrap prices",
     )
     percentiles: Literal["auto", "exact", "streamed"] = Field(
         "auto",

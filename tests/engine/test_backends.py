@@ -233,16 +233,21 @@ def test_cli_backend_choice_and_errors(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert lone.exit_code == 2 and "--address: only with --backend dask" in lone.output
 
 
-def test_the_forkserver_preload_imports_and_warms_the_kernel() -> None:
+def test_the_forkserver_preload_imports_and_warms_the_kernel(tmp_path: Path) -> None:
     # the processes backend's forkserver imports it before forking workers; it must
-    # import cleanly in a fresh interpreter (a failure would break every worker)
+    # import cleanly in a fresh interpreter and warm the kernel from the shipped
+    # baseline, even from a folder with a broken scenarios/baseline.toml of its own
     import subprocess
     import sys
 
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "baseline.toml").write_text("not = [toml", encoding="utf-8")
+    code = (
+        "import simulator.engine.preload as p\n"
+        "from simulator.engine.kernel import run_block\n"
+        "assert p.WARMED and run_block.overloads, 'no warm-up'"
+    )
     done = subprocess.run(
-        [sys.executable, "-c", "import simulator.engine.preload"],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr

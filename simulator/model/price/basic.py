@@ -156,8 +156,10 @@ def _drift_cumsum(
     """``out[i, d] = sum over k <= d of (scale * z[i, k] + shift)``, one pass, left to right.
 
     The same operations in the same order as ``z * scale + shift`` then a
-    cumulative sum along each row (numpy's is sequential too), so the result
-    is bit for bit what those three numpy passes gave; ``out`` may be ``z``.
+    cumulative sum along each row (numpy's is sequential too), so for float64
+    ``z`` the result is bit for bit what those three numpy passes gave (a
+    float32 ``z`` is now multiplied in float64, not float32). ``out`` may be
+    ``z`` itself, but not a partly overlapping view of it.
     """
     n, n_days = z.shape
     for i in range(n):
