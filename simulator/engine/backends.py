@@ -181,8 +181,8 @@ class _Run(Generic[P]):
                         self._start_stream(i)
                     continue
                 if self.outcome[i] is None:
-                    if i not in self.streamed and i not in buffers:
-                        buffers[i] = self._buffer(i, shared)
+                    if shared is not None and i not in self.streamed and i not in buffers:
+                        buffers[i] = self._buffer(i, shared)  # the workers need its file
                     pending[self._submit_blocks(pool, i, first, stop, buffers)] = (i, first, stop)
             if not pending:
                 continue
@@ -199,7 +199,10 @@ class _Run(Generic[P]):
                     continue
                 if i in self.streamed:
                     self._merge(i, first, stop, got)
-                elif buffers[i][3]:  # the worker wrote its paths into the mapped file
+                    continue
+                if i not in buffers:  # made with the first result, while the workers go on
+                    buffers[i] = self._buffer(i, None)
+                if buffers[i][3]:  # the worker wrote its paths into the mapped file
                     self._assemble(i, first, stop, None, got, buffers)
                 else:
                     self._assemble(i, first, stop, got[0], got[1], buffers)
@@ -238,10 +241,10 @@ class _Run(Generic[P]):
             return pool.executor.submit(
                 stream_blocks, s.model, self.plans[i], state, lock, first, stop
             )
-        out, _, _, path = bufs[i]
-        if pool.remote and path:
+        if pool.remote and i in bufs and bufs[i][3]:  # mapped: the worker writes into it
+            shape = bufs[i][0].shape
             return pool.executor.submit(
-                blocks_into_task, s.model, s.path, self.freq, first, stop, path, out.shape
+                blocks_into_task, s.model, s.path, self.freq, first, stop, bufs[i][3], shape
             )
         if pool.remote:
             return pool.executor.submit(blocks_task, s.model, s.path, self.freq, first, stop)

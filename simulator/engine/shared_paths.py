@@ -36,12 +36,12 @@ class SharedPaths:
         self.folder: Path | None = None
 
     def create(self, name: str, shape: tuple[int, int, int]) -> tuple[np.ndarray, str] | None:
-        """A zeroed float32 array of ``shape`` mapped onto a new file, and the file's path.
+        """A float32 array of ``shape`` mapped onto a new file, and the file's path.
 
         ``None`` where it cannot be shared (not POSIX, no ``/dev/shm``, not
-        enough room): the caller then assembles the paths as before. Rows are
-        zeroed one series at a time, so Ctrl-C is seen between them (see
-        :func:`simulator.engine.memory.paths_array`).
+        enough room): the caller then assembles the paths as before. A new
+        file reads as zeros, and its memory is taken only as the workers
+        write their blocks, so the parent pays nothing here.
         """
         size = 4 * int(np.prod(shape))
         try:
@@ -56,8 +56,6 @@ class SharedPaths:
             out = np.memmap(path, dtype=np.float32, mode="w+", shape=shape)
         except OSError:
             return None
-        for row in out:
-            row.fill(0.0)
         return out.view(np.ndarray), str(path)  # a plain array; it keeps the mapping alive
 
     def close(self) -> None:
