@@ -13,20 +13,16 @@ Backends
     elsewhere): forking a parent that runs threads is unsafe. The forkserver
     loads the kernel before it forks (:mod:`simulator.engine.preload`).
 ``dask``
-    :mod:`dask.distributed`: a local cluster of single-threaded worker
-    processes (2 by default), or an existing cluster at ``address``
-    (``"tcp://host:port"``), whose workers must be able to import ``simulator``.
+    :mod:`dask.distributed`: a local cluster of single-threaded workers (2 by
+    default), or one at ``address`` whose workers can import ``simulator``.
 
 Tasks
 -----
 Work is cut into tasks of consecutive blocks of one variant. A block depends
-only on the variant's model and the block index (see
-:mod:`simulator.engine.plan`), so the assembled paths, and every percentile and
-summary, are bit-identical whatever the backend, the number of workers or the
-way the work is split.
-
-What a task is on each backend, and how the parent assembles the results:
-:mod:`simulator.engine.tasks`.
+only on the variant's model and the block index (:mod:`simulator.engine.plan`),
+so the assembled paths, and every percentile and summary, are bit-identical
+whatever the backend, the number of workers or the way the work is split.
+What a task is on each backend: :mod:`simulator.engine.tasks`.
 
 A streamed variant (:mod:`simulator.engine.stream_tasks`) runs its block 0
 here when it is reached, then bins its blocks instead of returning them; at
@@ -182,7 +178,8 @@ class _Run(Generic[P]):
                     continue
                 if self.outcome[i] is None:
                     if shared is not None and i not in self.streamed and i not in buffers:
-                        buffers[i] = self._buffer(i, shared)  # the workers need its file
+                        mapped = self._mapped(i, shared)  # the workers need its file
+                        buffers[i] = mapped if mapped is not None else self._buffer(i)
                     pending[self._submit_blocks(pool, i, first, stop, buffers)] = (i, first, stop)
             if not pending:
                 continue
@@ -195,13 +192,13 @@ class _Run(Generic[P]):
                     got = future.result()
                 except Exception as exc:
                     self.fail(i, exc)
-                    buffers.pop(i, None)
+                    SharedPaths.release(buffers.pop(i, (None, None, None, ""))[3])
                     continue
                 if i in self.streamed:
                     self._merge(i, first, stop, got)
                     continue
                 if i not in buffers:  # made with the first result, while the workers go on
-                    buffers[i] = self._buffer(i, None)
+                    buffers[i] = self._buffer(i)
                 if buffers[i][3]:  # the worker wrote its paths into the mapped file
                     self._assemble(i, first, stop, None, got, buffers)
                 else:
@@ -222,13 +219,17 @@ class _Run(Generic[P]):
             return
         self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
 
-    def _buffer(self, i: int, shared: SharedPaths | None) -> Buffer:
-        """Variant ``i``'s assembly buffers; its paths mapped onto a file when ``shared`` can."""
+    def _buffer(self, i: int, mapped: tuple[np.ndarray, str] | None = None) -> Buffer:
+        """Variant ``i``'s assembly buffers: ``mapped`` (array, file) or a new paths array."""
         plan, n_paths = self.plans[i], self.scenarios[i].model.scenario.paths
-        shape = (len(plan.variables), len(plan.out_days), n_paths)
-        mapped = shared.create(str(i), shape) if shared is not None else None
-        out, path = mapped if mapped is not None else (paths_array(*shape), "")
+        out, path = mapped or (paths_array(len(plan.variables), len(plan.out_days), n_paths), "")
         return out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)], path
+
+    def _mapped(self, i: int, shared: SharedPaths) -> Buffer | None:
+        """Variant ``i``'s buffers with its paths mapped onto a file, or None where they cannot."""
+        plan, n_paths = self.plans[i], self.scenarios[i].model.scenario.paths
+        made = shared.create(str(i), (len(plan.variables), len(plan.out_days), n_paths))
+        return self._buffer(i, made) if made is not None else None
 
     def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int, bufs: Buffers) -> Future:
         s = self.scenarios[i]
@@ -271,7 +272,7 @@ class _Run(Generic[P]):
         left[0] -= stop - first
         self.tick(span.stop - span.start)
         if left[0] == 0:
-            del buffers[i]
+            SharedPaths.release(buffers.pop(i)[3])  # a mapped file: its memory goes with `out`
             self._package(i, out, final)
 
     def _merge(self, i: int, first: int, stop: int, part: StreamState | None) -> None:
