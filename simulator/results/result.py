@@ -118,7 +118,7 @@ def summary_rows(
     ``*_se``, and ``defined_share``, the share of paths on which the metric
     is a finite number (:mod:`simulator.results.stats`). A probability (the
     mean of a 0/1 outcome) has only its mean and the binomial error. With
-    ``group`` > 1 (antithetic pairs, QMC blocks) the errors count the groups
+    ``group`` > 1 (antithetic pairs, QMC sets) the errors count the groups
     as the independent draws (:func:`simulator.results.stats.path_stats`).
     """
     st = path_stats(np.atleast_1d(values), SUMMARY_PERCENTILES, probability, group)
