@@ -33,9 +33,9 @@ from simulator.cli.common import (
     warn_unread,
 )
 from simulator.cli.tables import benchmark_note, ledger_table, summary_table
-from simulator.inputs.schema_meta import QMC_SET_POINTS
 from simulator.inputs.shipped import BASELINE
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
+from simulator.results.stats import errors_counted
 
 app = typer.Typer()
 
@@ -174,11 +174,12 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
     from simulator.inputs.provenance import count_text
 
     c = result.meta["provenance_counts"]
+    counted = errors_counted(result.meta.get("variance_reduction", "none"), result.meta["paths"])
     out.print(
         f"{result.meta['paths']:,} paths, seed {result.meta['seed']}, "
         f"{result.meta['start_date']} to {result.meta['end_date']}, "
         f"{result.meta['seconds']:.1f} s; ± is the Monte Carlo standard error"
-        + _errors_over(result.meta.get("variance_reduction", "none"), result.meta["paths"])
+        + (f" ({counted})" if counted else "")
         + ". "
         f"Inputs: {count_text(c)} "
         f"(btcsim explain {result.meta['file']}).",
@@ -193,17 +194,6 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         + ")",
         markup=False,
     )
-
-
-def _errors_over(method: str, paths: int) -> str:
-    """What the Monte Carlo errors were computed over, for the run footer."""
-    if method == "antithetic":
-        return " (over antithetic pairs)"
-    if method != "qmc":
-        return ""
-    sets = paths // QMC_SET_POINTS  # complete sets (a short last one counts as paths)
-    rough = "; errors from fewer than 8 sets are themselves rough" if sets < 8 else ""
-    return f" (from the spread between {sets} QMC sets of {QMC_SET_POINTS} paths{rough})"
 
 
 def _streamed_note(result: Any) -> str | None:

@@ -151,8 +151,7 @@ class _Run(Generic[P]):
         if pool.remote and any(stop == 0 for _, _, stop in queue):  # streamed variants:
             # each remote task returns a whole binned state
             window = min(window, pool.workers)
-        buffers: Buffers = {}
-        # on local processes the workers write their paths into mapped files
+        buffers: Buffers = {}  # on processes, workers write their paths into mapped files
         shared = SharedPaths() if self.meta["backend"] == "processes" else None
         try:
             self._drain(pool, queue, buffers, shared, window, streaming)
@@ -178,8 +177,7 @@ class _Run(Generic[P]):
                     continue
                 if self.outcome[i] is None:
                     if shared is not None and i not in self.streamed and i not in buffers:
-                        mapped = self._mapped(i, shared)  # the workers need its file
-                        buffers[i] = mapped if mapped is not None else self._buffer(i)
+                        buffers[i] = self._buffer(i, shared)  # the workers need its file
                     pending[self._submit_blocks(pool, i, first, stop, buffers)] = (i, first, stop)
             if not pending:
                 continue
@@ -219,17 +217,13 @@ class _Run(Generic[P]):
             return
         self.streamed[i] = (state, threading.Lock(), [engine.n_blocks(model.scenario.paths) - 1])
 
-    def _buffer(self, i: int, mapped: tuple[np.ndarray, str] | None = None) -> Buffer:
-        """Variant ``i``'s assembly buffers: ``mapped`` (array, file) or a new paths array."""
+    def _buffer(self, i: int, shared: SharedPaths | None = None) -> Buffer:
+        """Variant ``i``'s assembly buffers, its paths mapped onto a file where ``shared`` can."""
         plan, n_paths = self.plans[i], self.scenarios[i].model.scenario.paths
-        out, path = mapped or (paths_array(len(plan.variables), len(plan.out_days), n_paths), "")
+        shape = (len(plan.variables), len(plan.out_days), n_paths)
+        made = shared.create(str(i), shape) if shared is not None else None
+        out, path = made or (paths_array(*shape), "")
         return out, np.empty((len(plan.finals), n_paths)), [engine.n_blocks(n_paths)], path
-
-    def _mapped(self, i: int, shared: SharedPaths) -> Buffer | None:
-        """Variant ``i``'s buffers with its paths mapped onto a file, or None where they cannot."""
-        plan, n_paths = self.plans[i], self.scenarios[i].model.scenario.paths
-        made = shared.create(str(i), (len(plan.variables), len(plan.out_days), n_paths))
-        return self._buffer(i, made) if made is not None else None
 
     def _submit_blocks(self, pool: Pool, i: int, first: int, stop: int, bufs: Buffers) -> Future:
         s = self.scenarios[i]

@@ -43,11 +43,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simulator.inputs.schema_meta import QMC_SET_POINTS
+from simulator.inputs.schema_meta import QMC_SET_POINTS, QMC_TRUSTED_PATHS
 
 __all__ = [
     "Stats",
     "defined_share",
+    "errors_counted",
     "independent_group",
     "interpolate_sorted",
     "percentiles_and_mean",
@@ -132,6 +133,23 @@ def independent_group(variance_reduction: str) -> int:
     (:mod:`simulator.engine.normals`).
     """
     return {"none": 1, "antithetic": 2, "qmc": QMC_SET_POINTS}[variance_reduction]
+
+
+def errors_counted(variance_reduction: str, paths: int) -> str:
+    """What a run's Monte Carlo errors count as independent draws, for notes; "" for paths.
+
+    With QMC, complete Sobol' sets only (a short last one counts as paths),
+    and a warning under :data:`~simulator.inputs.schema_meta.QMC_TRUSTED_PATHS`.
+    """
+    if variance_reduction == "antithetic":
+        return "over antithetic pairs"
+    if variance_reduction != "qmc":
+        return ""
+    sets = paths // QMC_SET_POINTS
+    rough = "; errors from fewer than 8 sets are themselves rough"
+    return f"from the spread between {sets:,} QMC sets of {QMC_SET_POINTS} paths" + (
+        rough if paths < QMC_TRUSTED_PATHS else ""
+    )
 
 
 def _grouped_sum_var(x: np.ndarray, group: int) -> float:

@@ -19,8 +19,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simulator.inputs.schema_meta import QMC_SET_POINTS
 from simulator.results.format import format_number, format_percent, format_with_error
+from simulator.results.stats import errors_counted
 from simulator.viz.style import DPI, PROVENANCE_COLORS
 
 __all__ = [
@@ -210,14 +210,10 @@ def error_note(paths: Any = None, method: Any = "none") -> str:
     ``method`` is ``scenario.variance_reduction``: with antithetic pairs or
     QMC sets the errors count those as the independent draws.
     """
-    counted = isinstance(paths, int | float) and paths
-    over = f" over {int(paths):,} paths" if counted else ""
-    if method == "antithetic":
-        over += ", counted in antithetic pairs"
-    elif method == "qmc":
-        sets = int(paths) // QMC_SET_POINTS if counted else 0
-        rough = " (under 8 sets: the errors themselves are rough)" if counted and sets < 8 else ""
-        over += f", from the spread between {sets:,} QMC Sobol' sets{rough}" if counted else ""
+    known = isinstance(paths, int | float) and paths
+    over = f" over {int(paths):,} paths" if known else ""
+    counted = errors_counted(str(method), int(paths)) if known else ""
+    over += f", {counted}" if counted else ""
     return (
         f"± is the Monte Carlo standard error of each statistic{over}: what a rerun with "
         "another seed would move it by, typically. It says nothing about whether the model's "
