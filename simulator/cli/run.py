@@ -35,7 +35,6 @@ from simulator.cli.common import (
 from simulator.cli.tables import benchmark_note, ledger_table, summary_table
 from simulator.inputs.shipped import BASELINE
 from simulator.results.metrics import KINDS, kind_of, run_table_metrics
-from simulator.results.stats import errors_counted
 
 app = typer.Typer()
 
@@ -172,6 +171,7 @@ def _print_summary(result: Any, target: Path, model: Any, plot: bool) -> None:
         out.print(summary_table(result, op.name, "mining", RUN_METRICS["mining"]))
         out.print(ledger_table(result, op, model))
     from simulator.inputs.provenance import count_text
+    from simulator.results.stats import errors_counted
 
     c = result.meta["provenance_counts"]
     counted = errors_counted(result.meta.get("variance_reduction", "none"), result.meta["paths"])
